@@ -1,0 +1,48 @@
+# esdb.cluster: the two commands a user needs are `make demo` and `make test`.
+# Every target bootstraps what it needs first and skips what is already in place.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv/bin
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
+export PATH := $(CURDIR)/$(VENV):$(PATH)
+
+# Molecule scenarios that `make test` runs, in order.
+MOLECULE_SCENARIOS ?=
+
+.PHONY: help bootstrap docker test lint sanity unit twin integration molecule clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+bootstrap: ## create .venv and .collections (skipped when already in place)
+	@scripts/bootstrap.sh
+
+docker: ## make sure a Docker engine answers (starts dockerd as root)
+	@scripts/ensure-docker.sh
+
+test: bootstrap docker ## every quality gate and test; ends with "N passed, N failed"
+	@$(VENV)/python scripts/run_tests.py --molecule "$(MOLECULE_SCENARIOS)"
+
+lint: bootstrap ## ansible-lint (production profile) and yamllint
+	$(VENV)/ansible-lint --offline -q
+	$(VENV)/yamllint --strict .
+
+sanity: bootstrap ## ansible-test sanity, with no ignore files
+	scripts/sanity.sh
+
+unit: bootstrap ## pytest unit tests of plugins/ and module_utils/
+	$(VENV)/pytest -q tests/unit
+
+twin: bootstrap ## pytest tests of the local twin (emulator, package, repository)
+	$(VENV)/pytest -q tests/twin/tests
+
+integration: bootstrap docker ## pytest integration tests (collection build, moto, emulators)
+	$(VENV)/pytest -q tests/integration
+
+molecule: bootstrap docker ## every Molecule scenario in MOLECULE_SCENARIOS
+	@for s in $(MOLECULE_SCENARIOS); do $(VENV)/molecule test -s $$s || exit 1; done
+
+clean: ## remove build output and caches (keeps .venv and .collections)
+	rm -rf .cache/results .cache/sanity tests/output build .pytest_cache *.tar.gz
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +

@@ -1,0 +1,89 @@
+"""The collection builds, installs from its tarball, and documents what it ships."""
+import glob
+import json
+import os
+import subprocess
+import tarfile
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.join(ROOT, ".venv", "bin")
+GALAXY = yaml.safe_load(open(os.path.join(ROOT, "galaxy.yml"), encoding="utf-8"))
+
+
+def run(*cmd, env=None, cwd=ROOT):
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, "%s failed:\n%s\n%s" % (" ".join(cmd), result.stdout, result.stderr)
+    return result.stdout
+
+
+def shipped(kind):
+    """Plugin names of one kind, as the source tree has them."""
+    return sorted(os.path.splitext(os.path.basename(p))[0]
+                  for p in glob.glob(os.path.join(ROOT, "plugins", kind, "*.py"))
+                  if not os.path.basename(p).startswith("_"))
+
+
+@pytest.fixture(scope="module")
+def tarball(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build")
+    run(os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(out))
+    return out / ("esdb-cluster-%s.tar.gz" % GALAXY["version"])
+
+
+@pytest.fixture(scope="module")
+def installed(tarball, tmp_path_factory):
+    """A collections path holding only the built tarball plus the dependencies."""
+    path = tmp_path_factory.mktemp("collections")
+    deps = os.path.join(ROOT, ".collections")
+    # Run outside the checkout (no ansible.cfg); the checkout's own esdb.cluster link
+    # (under .collections) comes second, so it cannot shadow the installed copy.
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH="%s:%s" % (path, deps))
+    run(os.path.join(BIN, "ansible-galaxy"), "collection", "install", "--force", "--no-deps", "-p", str(path), str(tarball),
+        env=env, cwd=str(path))
+    assert os.path.isfile(os.path.join(path, "ansible_collections", "esdb", "cluster", "MANIFEST.json"))
+    return path, env
+
+
+def test_tarball_has_manifest_and_metadata(tarball):
+    with tarfile.open(tarball) as tar:
+        manifest = json.load(tar.extractfile("MANIFEST.json"))
+        names = tar.getnames()
+    info = manifest["collection_info"]
+    assert (info["namespace"], info["name"], info["version"]) == ("esdb", "cluster", GALAXY["version"])
+    assert set(info["dependencies"]) == {"amazon.aws", "community.crypto"}
+    assert "meta/runtime.yml" in names
+
+
+def test_tarball_leaves_out_local_and_test_only_files(tarball):
+    with tarfile.open(tarball) as tar:
+        names = tar.getnames()
+    for local in (".venv", ".collections", ".cache", "tests/twin", "molecule", "scripts", "Makefile"):
+        assert not [n for n in names if n == local or n.startswith(local + "/")], local
+    assert not [n for n in names if "__pycache__" in n]
+
+
+def test_installed_tarball_is_what_ansible_resolves(installed):
+    path, env = installed
+    out = run(os.path.join(BIN, "ansible-galaxy"), "collection", "list", "esdb.cluster", "--format", "json",
+              env=env, cwd=str(path))
+    first = next(iter(json.loads(out)))
+    assert first.startswith(str(path)), out
+
+
+@pytest.mark.parametrize("kind,doc_type", [("modules", "module"), ("inventory", "inventory")])
+def test_ansible_doc_lists_every_shipped_plugin(installed, kind, doc_type):
+    _, env = installed
+    expected = shipped(kind)
+    if not expected:
+        pytest.skip("the collection ships no %s plugins yet" % doc_type)
+    listed = json.loads(run(os.path.join(BIN, "ansible-doc"), "-t", doc_type, "-l", "esdb.cluster", "-j",
+                            env=env, cwd=str(installed[0])))
+    assert sorted(listed) == ["esdb.cluster.%s" % name for name in expected]
+
+
+def test_action_group_lists_every_module():
+    runtime = yaml.safe_load(open(os.path.join(ROOT, "meta", "runtime.yml"), encoding="utf-8"))
+    assert sorted(runtime["action_groups"]["eventstore"]) == shipped("modules")
