@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV):$(PATH)
 # Molecule scenarios that `make test` runs, in order.
 MOLECULE_SCENARIOS ?=
 
-.PHONY: help bootstrap docker test lint sanity unit twin integration molecule clean
+.PHONY: help bootstrap docker demo demo-down test lint sanity unit twin integration molecule clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -20,6 +20,12 @@ bootstrap: ## create .venv and .collections (skipped when already in place)
 
 docker: ## make sure a Docker engine answers (starts dockerd as root)
 	@scripts/ensure-docker.sh
+
+demo: bootstrap docker ## a ready 3-node cluster on the local twin (ESDB_SOURCE=packagecloud for the real package)
+	@scripts/demo.sh
+
+demo-down: bootstrap ## remove everything the demo created
+	@scripts/demo.sh down
 
 test: bootstrap docker ## every quality gate and test; ends with "N passed, N failed"
 	@$(VENV)/python scripts/run_tests.py --molecule "$(MOLECULE_SCENARIOS)"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make demo`: the whole of site.yml on this machine, against the local twin
+# (moto for EC2, Docker containers for the instances, a signed local apt repository
+# serving the test-only node emulator). `scripts/demo.sh down` removes all of it.
+#
+# ESDB_SOURCE=packagecloud uses the real packagecloud repository and an Ubuntu
+# systemd image instead (needs internet and Docker Hub; see docs/demo.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+network=esdb-demo
+subnet=10.42.0.0/24
+source=${ESDB_SOURCE:-twin}
+
+if [ "${1:-up}" = down ]; then
+  tests/twin/ec2/ec2twin down
+  tests/twin/twinctl down --network "$network"
+  rm -rf inventories/local/.eventstore-pki .cache/twin
+  echo "demo removed"
+  exit 0
+fi
+
+extra=()
+case "$source" in
+  twin)
+    tests/twin/twinctl up --network "$network" --subnet "$subnet" >/dev/null
+    image=esdb-twin/debian12-systemd:latest ;;
+  packagecloud)
+    image=${ESDB_DEMO_IMAGE:-geerlingguy/docker-ubuntu2204-ansible:latest}
+    docker network inspect "$network" >/dev/null 2>&1 || docker network create --subnet "$subnet" "$network" >/dev/null
+    extra=(-e @inventories/local/packagecloud.yml) ;;
+  *) echo "ESDB_SOURCE must be twin or packagecloud, not '$source'" >&2; exit 2 ;;
+esac
+tests/twin/ec2/ec2twin up --network "$network" --subnet "$subnet" --image "$image" >/dev/null
+exec ansible-playbook site.yml -i inventories/local "${extra[@]}" "$@"

@@ -1,0 +1,77 @@
+"""Keeps one Docker container per running moto instance, at the instance's private IP.
+
+This is the twin's "hypervisor": moto owns the EC2 API state, and this loop makes
+the data plane follow it, so provisioning and teardown through amazon.aws modules
+really start and remove hosts.
+"""
+import signal
+import subprocess
+import sys
+import time
+
+import boto3
+
+LABEL = "esdb.twin.instance"
+LIVE_STATES = ("pending", "running")
+SYSTEMD_FLAGS = [
+    "--cap-add", "SYS_ADMIN", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "--tmpfs", "/run", "--tmpfs", "/run/lock", "--security-opt", "seccomp=unconfined",
+]
+
+
+def container_name(instance_id):
+    return "esdb-twin-" + instance_id
+
+
+def wanted_instances(ec2):
+    wanted = {}
+    for page in ec2.get_paginator("describe_instances").paginate():
+        for reservation in page["Reservations"]:
+            for inst in reservation["Instances"]:
+                if inst["State"]["Name"] in LIVE_STATES and inst.get("PrivateIpAddress"):
+                    wanted[inst["InstanceId"]] = inst
+    return wanted
+
+
+def running_containers():
+    out = subprocess.run(["docker", "ps", "-a", "--filter", "label=" + LABEL,
+                          "--format", '{{.Label "%s"}}' % LABEL],
+                         capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def start_container(inst, network, image):
+    ip = inst["PrivateIpAddress"]
+    hostname = "ip-" + ip.replace(".", "-")
+    cmd = ["docker", "run", "-d", "--name", container_name(inst["InstanceId"]), "--hostname", hostname,
+           "--network", network, "--ip", ip, "--label", "%s=%s" % (LABEL, inst["InstanceId"])]
+    subprocess.run(cmd + SYSTEMD_FLAGS + [image, "/sbin/init"], check=True, capture_output=True)
+    print("started %s at %s" % (container_name(inst["InstanceId"]), ip), flush=True)
+
+
+def remove_container(instance_id):
+    subprocess.run(["docker", "rm", "-f", "-v", container_name(instance_id)], check=False, capture_output=True)
+    print("removed %s" % container_name(instance_id), flush=True)
+
+
+def sync_once(ec2, network, image):
+    wanted = wanted_instances(ec2)
+    present = running_containers()
+    for instance_id in sorted(set(wanted) - present):
+        start_container(wanted[instance_id], network, image)
+    for instance_id in sorted(present - set(wanted)):
+        remove_container(instance_id)
+
+
+def sync_forever(state, interval=0.5):
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    ec2 = boto3.client("ec2", endpoint_url=state["endpoint_url"], region_name=state["region"],
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    while True:
+        try:
+            sync_once(ec2, state["network"], state["image"])
+        except (subprocess.CalledProcessError, OSError) as exc:  # keep syncing; say why it failed
+            print("sync failed: %s" % getattr(exc, "stderr", exc), flush=True)
+        except Exception as exc:  # pylint: disable=broad-except  # moto restarting, network blips
+            print("sync failed: %r" % exc, flush=True)
+        time.sleep(interval)
