@@ -1,0 +1,134 @@
+"""The Debian 12 systemd base image: debootstrap once, cache the rootfs tarball, docker import.
+
+The image is hermetic: it has no Debian apt sources, so containers only ever install from the
+repositories a test adds (the twin's own signed repository).
+"""
+
+import glob
+import hashlib
+import os
+import shutil
+import time
+
+from dockercli import docker, inspect, labels_of, require_engine
+from twinutil import DEFAULT_BUILD_DIR, TwinError, run
+
+IMAGE = "esdb-twin/debian12-systemd:latest"
+SUITE = "bookworm"
+MIRROR = "http://deb.debian.org/debian"
+# What a fresh Ubuntu EC2 instance offers that Ansible and the role rely on.
+PACKAGES = ("python3", "python3-yaml", "python3-debian", "python3-apt", "systemd", "systemd-sysv",
+            "sudo", "ca-certificates", "gpg", "iproute2")
+# Bump when harden() changes, so that a cached rootfs or image is rebuilt.
+HARDENING_REVISION = 1
+RECIPE_LABEL = "esdb.twin.recipe"
+IMPORT_CHANGES = (
+    'CMD ["/sbin/init"]',
+    "ENV container=docker",
+    "LABEL esdb.twin=1",
+)
+EMPTY_SOURCES = "# Empty on purpose: containers of this test image use only the repositories tests add.\n"
+
+
+def recipe_key():
+    text = "|".join([SUITE, MIRROR, ",".join(sorted(PACKAGES)), str(HARDENING_REVISION)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# Shared by every build directory: bootstrapping is the slow step.
+CACHE_DIR = os.path.join(DEFAULT_BUILD_DIR, "image")
+
+
+def tarball_path(cache_dir=CACHE_DIR):
+    return os.path.join(cache_dir, f"rootfs-{SUITE}-{recipe_key()}.tar")
+
+
+def _write(path, text):
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _empty_dir(path):
+    for entry in glob.glob(os.path.join(path, "*")):
+        if os.path.isdir(entry) and not os.path.islink(entry):
+            shutil.rmtree(entry)
+        else:
+            os.remove(entry)
+
+
+def harden(rootfs):
+    """Make the rootfs hermetic and ready for systemd as PID 1 in a container."""
+    _write(os.path.join(rootfs, "etc/apt/sources.list"), EMPTY_SOURCES)
+    _empty_dir(os.path.join(rootfs, "etc/apt/sources.list.d"))
+    for pattern in ("var/lib/apt/lists/*", "var/cache/apt/*.bin", "var/cache/apt/archives/*.deb"):
+        for entry in glob.glob(os.path.join(rootfs, pattern)):
+            if os.path.isfile(entry):
+                os.remove(entry)
+    # An empty machine-id makes systemd generate a fresh one in every container.
+    _write(os.path.join(rootfs, "etc/machine-id"), "")
+    dbus_id = os.path.join(rootfs, "var/lib/dbus/machine-id")
+    if os.path.lexists(dbus_id):
+        os.remove(dbus_id)
+    # Docker bind-mounts its own; the host's must not leak into the image.
+    _write(os.path.join(rootfs, "etc/resolv.conf"), "")
+    _write(os.path.join(rootfs, "etc/hostname"), "localhost\n")
+
+
+def _debootstrap(rootfs):
+    if os.geteuid() != 0:
+        raise TwinError("building the base image runs debootstrap, which needs root: run `sudo tests/twin/twinctl image`")
+    if shutil.which("debootstrap") is None:
+        raise TwinError("debootstrap not found: apt-get install -y debootstrap")
+    shutil.rmtree(rootfs, ignore_errors=True)
+    run(["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, rootfs, MIRROR],
+        timeout=1800)
+
+
+def build_tarball(cache_dir=CACHE_DIR):
+    """Create the cached rootfs tarball unless it exists; return its path."""
+    tarball = tarball_path(cache_dir)
+    if os.path.isfile(tarball):
+        return tarball
+    os.makedirs(cache_dir, exist_ok=True)
+    rootfs = tarball + ".rootfs"
+    try:
+        _debootstrap(rootfs)
+        harden(rootfs)
+        run(["tar", "--numeric-owner", "--xattrs", "-C", rootfs, "-cf", tarball + ".part", "."], timeout=600)
+        os.rename(tarball + ".part", tarball)
+    finally:
+        shutil.rmtree(rootfs, ignore_errors=True)
+        if os.path.exists(tarball + ".part"):
+            os.remove(tarball + ".part")
+    for stale in glob.glob(os.path.join(cache_dir, "rootfs-*.tar")):
+        if stale != tarball:
+            os.remove(stale)
+    return tarball
+
+
+def image_status():
+    """(image id, recipe is current) or (None, False)."""
+    image = inspect("image", IMAGE)
+    if image is None:
+        return None, False
+    return image["Id"], labels_of(image).get(RECIPE_LABEL) == recipe_key()
+
+
+def ensure_image(cache_dir=CACHE_DIR, rebuild=False):
+    """Make sure IMAGE exists and matches the recipe; return a summary dict."""
+    started = time.monotonic()
+    require_engine()
+    image_id, current = image_status()
+    action = "reused"
+    if rebuild or not current:
+        cached = os.path.isfile(tarball_path(cache_dir))
+        tarball = build_tarball(cache_dir)
+        changes = [*IMPORT_CHANGES, f"LABEL {RECIPE_LABEL}={recipe_key()}"]
+        args = ["import"]
+        for change in changes:
+            args += ["--change", change]
+        docker(*args, tarball, IMAGE, timeout=900)
+        image_id, _ = image_status()
+        action = "imported from cached rootfs" if cached else "bootstrapped and imported"
+    return {"image": IMAGE, "id": image_id, "action": action,
+            "seconds": round(time.monotonic() - started, 3)}
