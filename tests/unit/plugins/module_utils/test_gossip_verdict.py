@@ -1,0 +1,208 @@
+"""The cluster verdict for each canned 22.10 scenario."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate, quorum_size
+from ansible_collections.esdb.cluster.plugins.module_utils.gossip import parse_gossip
+
+FIXTURES = Path(__file__).parent / 'fixtures'
+HOSTS = {'n1': '10.0.1.11', 'n2': '10.0.1.12', 'n3': '10.0.1.13'}
+IDS = {'n1': '3f2a1b2c-9d4e-4f60-8a71-b2c3d4e5f601', 'n2': '5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712',
+       'n3': '9c8b7a6d-2e31-4b42-8c53-d4e5f6071823'}
+
+
+def answers(scenario, nodes=('n1', 'n2', 'n3'), edit=None):
+    """One answer per node; a node without a fixture file did not answer (refused)."""
+    result = []
+    for node in nodes:
+        label = '%s:2113' % HOSTS[node]
+        path = FIXTURES / scenario / (node + '.json')
+        answer = dict(node=label, url='https://%s/gossip' % label, gossip=None, error=None)
+        if path.exists():
+            document = json.loads(path.read_text())
+            if edit:
+                edit(node, document)
+            answer['gossip'] = parse_gossip(json.dumps(document), label)
+        else:
+            answer['error'] = '%s: connection refused; is EventStoreDB running and listening on HTTP port 2113?' % label
+        result.append(answer)
+    return result
+
+
+def verdict(scenario, validate='ready', expected_size=3, **kwargs):
+    return evaluate(answers(scenario, **kwargs), expected_size, validate)
+
+
+def test_quorum_sizes():
+    assert [quorum_size(n) for n in (1, 2, 3, 4, 5, 7)] == [1, 2, 2, 3, 3, 4]
+
+
+def test_healthy_trio_is_ready():
+    result = verdict('healthy_trio')
+    assert (result['status'], result['ready'], result['passed']) == ('ready', True, True)
+    assert result['leader'] == {'instance_id': IDS['n1'], 'host': '10.0.1.11', 'port': 2113}
+    assert [f['host'] for f in result['followers']] == ['10.0.1.12', '10.0.1.13']
+    assert (result['voters_alive'], result['quorum_size'], result['expected_size']) == (3, 2, 3)
+    assert result['unreachable'] == [] and result['problems'] == []
+    assert len(result['members']) == 3
+
+
+@pytest.mark.parametrize('validate, passed', [('ready', False), ('quorum', True), ('leader', True), ('none', True)])
+def test_follower_catching_up_is_degraded(validate, passed):
+    result = verdict('catching_up', validate)
+    assert (result['status'], result['ready'], result['passed']) == ('degraded', False, passed)
+    assert result['voters_alive'] == 3
+    assert result['problems'] == [
+        'member 10.0.1.13:2113 (9c8b7a6d) is CatchingUp, not Leader or Follower yet.']
+
+
+@pytest.mark.parametrize('validate, passed', [('ready', False), ('quorum', True), ('leader', True), ('none', True)])
+def test_one_dead_node_keeps_quorum(validate, passed):
+    result = verdict('one_dead', validate)
+    assert (result['status'], result['passed']) == ('degraded', passed)
+    assert result['voters_alive'] == 2
+    assert [u['node'] for u in result['unreachable']] == ['10.0.1.13:2113']
+    assert result['problems'] == [
+        '10.0.1.13:2113: connection refused; is EventStoreDB running and listening on HTTP port 2113?',
+        'member 10.0.1.13:2113 (9c8b7a6d) is not alive (last seen as Follower).',
+        '2 of 3 voting members are alive (quorum of 2 holds).',
+    ]
+
+
+@pytest.mark.parametrize('validate, passed', [('ready', False), ('quorum', False), ('leader', True), ('none', True)])
+def test_two_dead_nodes_lose_quorum(validate, passed):
+    result = verdict('two_dead', validate)
+    assert (result['status'], result['passed']) == ('unavailable', passed)
+    assert result['voters_alive'] == 1
+    assert len(result['unreachable']) == 2
+    assert result['problems'][-1] == 'Only 1 of 3 voting members are alive; quorum needs 2.'
+
+
+@pytest.mark.parametrize('validate, passed', [('ready', False), ('quorum', False), ('leader', False), ('none', True)])
+def test_split_brain_is_never_ready(validate, passed):
+    result = verdict('split_brain', validate)
+    assert (result['status'], result['ready'], result['passed']) == ('split_brain', False, passed)
+    assert result['leader'] is None
+    assert result['problems'][:2] == [
+        'Split brain: 2 members are alive Leaders at once: member 10.0.1.11:2113 (3f2a1b2c), '
+        'member 10.0.1.12:2113 (5b6c7d8e).',
+        'Split brain: nodes disagree about the leader: 10.0.1.11:2113 names member 10.0.1.11:2113 (3f2a1b2c); '
+        '10.0.1.12:2113 names member 10.0.1.12:2113 (5b6c7d8e); 10.0.1.13:2113 names member 10.0.1.12:2113 (5b6c7d8e).',
+    ]
+
+
+def test_two_leaders_in_one_view_is_split_brain():
+    def second_leader(node, document):
+        document['members'][1]['state'] = 'Leader'
+    result = verdict('healthy_trio', edit=second_leader)
+    assert result['status'] == 'split_brain'
+    assert result['problems'][0].startswith('Split brain: 2 members are alive Leaders at once')
+
+
+def test_disagreement_alone_is_split_brain():
+    # n3 lags: it still names n2 although everyone's newest entries agree on n1.
+    def stale_view(node, document):
+        if node == 'n3':
+            document['members'][0]['state'] = 'Follower'
+            document['members'][1]['state'] = 'Leader'
+            for member in document['members']:
+                member['timeStamp'] = '2022-11-20T10:15:00.0000000Z'
+    result = verdict('healthy_trio', edit=stale_view)
+    assert result['status'] == 'split_brain'
+    assert result['problems'] == [
+        'Split brain: nodes disagree about the leader: 10.0.1.11:2113 names member 10.0.1.11:2113 (3f2a1b2c); '
+        '10.0.1.12:2113 names member 10.0.1.11:2113 (3f2a1b2c); 10.0.1.13:2113 names member 10.0.1.12:2113 (5b6c7d8e).']
+
+
+def test_node_without_a_leader_view_blocks_ready_but_not_quorum():
+    def electing(node, document):
+        if node == 'n3':
+            document['members'] = [m for m in document['members'] if m['state'] != 'Leader']
+    assert verdict('healthy_trio', edit=electing)['status'] == 'degraded'
+    result = verdict('healthy_trio', 'quorum', edit=electing)
+    assert result['passed'] is True
+    assert result['problems'] == [
+        '10.0.1.13:2113 sees no alive Leader yet, while the others name member 10.0.1.11:2113 (3f2a1b2c).']
+
+
+def test_no_leader_anywhere_is_unavailable():
+    def leaderless(node, document):
+        for member in document['members']:
+            member['state'] = 'Unknown' if member['state'] == 'Leader' else member['state']
+    result = verdict('healthy_trio', 'leader', edit=leaderless)
+    assert (result['status'], result['passed'], result['leader']) == ('unavailable', False, None)
+    assert 'No alive Leader: no node reports one (an election is running or quorum is lost).' in result['problems']
+
+
+def test_seed_placeholders_are_ignored():
+    result = verdict('seed_placeholders')
+    assert result['status'] == 'ready'
+    assert len(result['members']) == 3
+    assert all(m['instance_id'] != '00000000-0000-0000-0000-000000000000' for m in result['members'])
+
+
+def test_read_only_replica_and_clone_are_not_voters():
+    result = verdict('replica_and_clone')
+    assert result['status'] == 'ready'
+    assert (result['voters_alive'], result['read_only_replicas'], result['clones']) == (3, 1, 1)
+    assert len(result['members']) == 5
+    assert len(result['followers']) == 2
+
+
+def test_replica_does_not_make_up_for_a_missing_voter():
+    def voter_down(node, document):
+        document['members'][2]['isAlive'] = False
+    result = verdict('replica_and_clone', 'quorum', edit=voter_down)
+    assert (result['status'], result['voters_alive'], result['passed']) == ('degraded', 2, True)
+
+
+def test_secure_ports_cluster_is_ready():
+    result = verdict('secure_ports')
+    assert result['status'] == 'ready'
+    assert all(m['internal_tcp_tls'] for m in result['members'])
+
+
+def test_unknown_keys_cluster_is_ready():
+    assert verdict('unknown_keys')['status'] == 'ready'
+
+
+def test_nothing_answered_is_unreachable():
+    result = verdict('one_dead', 'none', nodes=('n3',))
+    assert (result['status'], result['passed'], result['members']) == ('unreachable', True, [])
+    assert result['problems'] == [result['unreachable'][0]['error']]
+    assert verdict('one_dead', 'leader', nodes=('n3',))['passed'] is False
+
+
+def test_more_alive_voters_than_expected_is_flagged():
+    result = verdict('healthy_trio', expected_size=1)
+    assert result['status'] == 'degraded'
+    assert result['problems'] == [
+        'Gossip shows 3 alive voting members but expected_size is 1; '
+        'check ClusterSize on the nodes and expected_size here.']
+
+
+def test_expected_size_larger_than_members_seen():
+    result = verdict('healthy_trio', 'quorum', expected_size=5)
+    assert (result['status'], result['quorum_size'], result['passed']) == ('degraded', 3, True)
+    assert result['problems'] == ['3 of 5 voting members are alive (quorum of 3 holds).']
+
+
+def test_malformed_members_are_reported():
+    def junk(node, document):
+        if node == 'n2':
+            document['members'].append({'state': 'Follower'})
+    result = verdict('healthy_trio', edit=junk)
+    assert result['status'] == 'ready'
+    assert result['problems'] == [
+        '10.0.1.12:2113 reported 1 gossip member(s) without instanceId or state; they were ignored.']
+
+
+def test_answers_are_not_modified():
+    given = answers('split_brain')
+    snapshot = copy.deepcopy(given)
+    evaluate(given, 3, 'ready')
+    assert given == snapshot
