@@ -1,0 +1,316 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: esdb.cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: cluster_status
+short_description: Check that an EventStoreDB cluster is ready, or say exactly why not
+version_added: 0.1.0
+description:
+  - Reads C(GET /gossip) from every given EventStoreDB 22.10 node in parallel and judges the cluster
+    from all their views together.
+  - Ready means exactly one alive Leader that every answering node agrees on, and every expected
+    voting member alive as Leader or Follower.
+  - Split brain (more than one alive Leader, or nodes naming different leaders) is reported as
+    RV(status=split_brain) and is never ready.
+  - Read-only replicas and clones are counted separately and never as voters. Seed placeholder
+    members (all-zero instanceId) are ignored. A member seen by several nodes counts once; the
+    newest C(timeStamp) wins.
+  - With O(wait_timeout), polls until the validation passes, returning as soon as it does.
+  - Changes nothing.
+author:
+  - esdb.cluster maintainers
+extends_documentation_fragment:
+  - esdb.cluster.connection
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; check mode runs the same check.
+  diff_mode:
+    support: none
+    description: The module changes nothing, so there is nothing to diff.
+  action_group:
+    support: full
+    membership:
+      - esdb.cluster.eventstore
+    description: Use C(group/esdb.cluster.eventstore) in O(ignore:module_defaults).
+options:
+  nodes:
+    description:
+      - The nodes to ask, each as C(host), C(host:port) or C(https://host:port).
+      - The port defaults to 2113. A scheme given here overrides O(scheme) for that node.
+    type: list
+    elements: str
+    required: true
+  expected_size:
+    description:
+      - Voting size of the cluster (its C(ClusterSize)).
+      - Defaults to the number of O(nodes). Set it when O(nodes) lists read-only replicas or only
+        some of the nodes.
+    type: int
+  validate:
+    description:
+      - What must hold for the module to succeed.
+      - V(ready) requires every expected voting member alive as Leader or Follower, every given node
+        answering, exactly one Leader and all answering nodes agreeing on it.
+      - V(quorum) requires one agreed Leader and at least C(expected_size / 2 + 1) voting members alive.
+      - V(leader) requires one agreed Leader.
+      - V(none) only reports and never fails.
+    type: str
+    choices: [ready, quorum, leader, none]
+    default: ready
+  wait_timeout:
+    description:
+      - Seconds to keep checking until the validation passes. V(0) checks once.
+    type: float
+    default: 0
+  interval:
+    description:
+      - Seconds between checks while waiting.
+    type: float
+    default: 1
+notes:
+  - C(GET /gossip) is anonymous in EventStoreDB 22.10, so credentials are rarely needed.
+  - Usually run on the controller, with C(delegate_to=localhost) and C(run_once=true) on the task.
+  - Only needs Python on the host that runs it; HTTP goes through Ansible's own URL library.
+seealso:
+  - name: EventStoreDB 22.10 cluster documentation
+    description: How gossip, elections and quorum work.
+    link: https://developers.eventstore.com/server/v22.10/cluster.html
+'''
+
+EXAMPLES = r'''
+- name: EventStoreDB cluster is ready
+  esdb.cluster.cluster_status:
+    nodes: "{{ groups['eventstore'] | map('extract', hostvars, 'private_ip_address') | list }}"
+    ca_path: /etc/eventstore/certs/ca/ca.crt
+    wait_timeout: 120
+  delegate_to: localhost
+  run_once: true
+
+- name: A quorum holds while one node is being replaced
+  esdb.cluster.cluster_status:
+    nodes: [10.0.1.11, 10.0.1.12:2113, "https://10.0.1.13:2113"]
+    expected_size: 3
+    validate: quorum
+    wait_timeout: 60
+    interval: 2
+  delegate_to: localhost
+
+- name: Read the cluster state without failing
+  esdb.cluster.cluster_status:
+    nodes: [127.0.0.1:2113]
+    scheme: http
+    validate: none
+  register: esdb_cluster
+
+- name: Show the cluster as a table
+  ansible.builtin.debug:
+    var: esdb_cluster.report_lines
+'''
+
+RETURN = r'''
+ready:
+  description: Whether the cluster is ready (RV(status=ready)).
+  returned: always
+  type: bool
+  sample: true
+status:
+  description:
+    - V(ready), V(degraded) (an agreed Leader and quorum, but not everything ready), V(unavailable)
+      (no agreed Leader or no quorum), V(split_brain) or V(unreachable) (no node answered).
+  returned: always
+  type: str
+  sample: ready
+leader:
+  description: The agreed Leader, or V(null) when there is none.
+  returned: always
+  type: dict
+  sample: {instance_id: 3f2a1b2c-9d4e-4f60-8a71-b2c3d4e5f601, host: 10.0.1.11, port: 2113}
+followers:
+  description: Alive voting members in state Follower, each with RV(leader)'s keys.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{instance_id: 5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712, host: 10.0.1.12, port: 2113}]
+members:
+  description:
+    - Every real member seen in gossip, de-duplicated by instance id (newest timestamp wins),
+      placeholders left out.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    instance_id: {description: Member instanceId., type: str, returned: always}
+    state: {description: VNodeState name, for example Leader, Follower or CatchingUp., type: str, returned: always}
+    is_alive: {description: Whether gossip considers the member alive., type: bool, returned: always}
+    host: {description: Advertised HTTP host (httpEndPointIp)., type: str, returned: always}
+    port: {description: Advertised HTTP port (httpEndPointPort)., type: int, returned: always}
+    is_read_only_replica: {description: Whether the member is a read-only replica (never a voter)., type: bool, returned: always}
+    epoch_number: {description: Last epoch number the member knows., type: int, returned: always}
+    writer_checkpoint: {description: Writer checkpoint (log position)., type: int, returned: always}
+    node_priority: {description: NodePriority, an election tie-breaker., type: int, returned: always}
+    internal_tcp_port: {description: Replication port (the secure one in TLS mode)., type: int, returned: always}
+    internal_tcp_tls: {description: Whether replication uses TLS (internalSecureTcpPort set)., type: bool, returned: always}
+    timestamp: {description: Gossip timeStamp of this entry (UTC)., type: str, returned: always}
+voters_alive:
+  description: Alive voting members (not read-only replicas, not clones).
+  returned: always
+  type: int
+  sample: 3
+quorum_size:
+  description: Voting members needed for quorum, RV(expected_size) / 2 + 1.
+  returned: always
+  type: int
+  sample: 2
+expected_size:
+  description: The voting size checked against.
+  returned: always
+  type: int
+  sample: 3
+read_only_replicas:
+  description: Alive read-only replicas.
+  returned: always
+  type: int
+  sample: 0
+clones:
+  description: Alive clone members (surplus nodes).
+  returned: always
+  type: int
+  sample: 0
+unreachable:
+  description: Nodes that gave no usable answer, with the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{node: "10.0.1.13:2113", url: "https://10.0.1.13:2113/gossip",
+            error: "10.0.1.13:2113: connection refused; is EventStoreDB running and listening on HTTP port 2113?"}]
+problems:
+  description: Sentences naming each node or member that is not as it should be, and why.
+  returned: always
+  type: list
+  elements: str
+  sample: ["member 10.0.1.13:2113 (9c8b7a6d) is CatchingUp, not Leader or Follower yet."]
+report_lines:
+  description: A short text table of the members, for M(ansible.builtin.debug).
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - "ready: leader 10.0.1.11:2113, 3/3 voters alive (quorum 2), 0 unreachable"
+    - "STATE     ALIVE  ENDPOINT        INSTANCE  EPOCH  WRITER  PRIO  ROLE"
+    - "Leader    yes    10.0.1.11:2113  3f2a1b2c  4      181234  0     voter"
+report:
+  description: RV(report_lines) joined with newlines.
+  returned: always
+  type: str
+iterations:
+  description: How many times the cluster was checked.
+  returned: always
+  type: int
+  sample: 1
+elapsed:
+  description: Seconds spent checking.
+  returned: always
+  type: float
+  sample: 0.02
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.esdb.cluster.plugins.module_utils.cluster_report import report_lines
+from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import VALIDATIONS, evaluate
+from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import fetch_all
+from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
+    CONNECTION_ARGUMENT_SPEC,
+    CONNECTION_REQUIRED_BY,
+    CONNECTION_REQUIRED_TOGETHER,
+    NodeAddressError,
+    open_url_options,
+    parse_node_addresses,
+)
+from ansible_collections.esdb.cluster.plugins.module_utils.readiness_poll import poll_until_passed
+
+
+def argument_spec():
+    spec = dict(
+        nodes=dict(type='list', elements='str', required=True),
+        expected_size=dict(type='int'),
+        validate=dict(type='str', default='ready', choices=list(VALIDATIONS)),
+        wait_timeout=dict(type='float', default=0.0),
+        interval=dict(type='float', default=1.0),
+    )
+    spec.update(CONNECTION_ARGUMENT_SPEC)
+    return spec
+
+
+def option_errors(params):
+    """Sentences for option values that cannot work, each naming the value and the fix."""
+    errors = []
+    if params['expected_size'] is not None and params['expected_size'] < 1:
+        errors.append('expected_size %d must be 1 or more (the ClusterSize of the nodes)' % params['expected_size'])
+    if params['timeout'] <= 0:
+        errors.append('timeout %g must be more than 0 seconds' % params['timeout'])
+    if params['interval'] <= 0:
+        errors.append('interval %g must be more than 0 seconds' % params['interval'])
+    if params['wait_timeout'] < 0:
+        errors.append('wait_timeout %g must be 0 (check once) or more seconds' % params['wait_timeout'])
+    for name in ('ca_path', 'client_cert', 'client_key'):
+        if params[name] and not os.path.isfile(params[name]):
+            errors.append('%s %s is not a readable file; give the path of a PEM file' % (name, params[name]))
+    return errors
+
+
+def failure_message(result, validate):
+    """One line: what is wrong, how long it was tried, and the first problem."""
+    message = 'EventStoreDB cluster is %s, validate=%s not met after %d check(s) in %.1f s' % (
+        result['status'], validate, result['iterations'], result['elapsed'])
+    if result['problems']:
+        message += ': ' + result['problems'][0]
+        if len(result['problems']) > 1:
+            message += ' (%d more problems in the result)' % (len(result['problems']) - 1)
+    return message.replace('\n', ' ')
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        required_together=CONNECTION_REQUIRED_TOGETHER,
+        required_by=CONNECTION_REQUIRED_BY,
+        supports_check_mode=True,
+    )
+    params = module.params
+    errors = option_errors(params)
+    try:
+        endpoints = parse_node_addresses(params['nodes'], params['scheme'])
+    except NodeAddressError as exc:
+        errors.append(str(exc))
+        endpoints = []
+    if errors:
+        module.fail_json(msg='; '.join(errors), changed=False)
+
+    expected_size = params['expected_size'] or len(endpoints)
+    options = open_url_options(params)
+
+    def check():
+        return evaluate(fetch_all(endpoints, options), expected_size, params['validate'])
+
+    verdict, iterations, elapsed = poll_until_passed(check, params['wait_timeout'], params['interval'])
+    passed = verdict.pop('passed')
+    result = dict(verdict, changed=False, iterations=iterations, elapsed=round(elapsed, 3))
+    result['report_lines'] = report_lines(result)
+    result['report'] = '\n'.join(result['report_lines'])
+    if not passed:
+        module.fail_json(msg=failure_message(result, params['validate']), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

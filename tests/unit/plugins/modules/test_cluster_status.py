@@ -1,0 +1,226 @@
+"""esdb.cluster.cluster_status main(), run the way Ansible runs it, with gossip served from fixtures."""
+
+import io
+import json
+import socket
+from pathlib import Path
+from urllib.error import URLError
+
+import pytest
+import yaml
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
+from ansible_collections.esdb.cluster.plugins.module_utils import gossip_client
+from ansible_collections.esdb.cluster.plugins.modules import cluster_status
+
+FIXTURES = Path(__file__).parents[1] / 'module_utils' / 'fixtures'
+NODES = {'10.0.1.11': 'n1', '10.0.1.12': 'n2', '10.0.1.13': 'n3'}
+TRIO = ['10.0.1.11', '10.0.1.12:2113', 'https://10.0.1.13:2113']
+
+
+class AnsibleExitJson(Exception):
+    """exit_json was called; args holds the result."""
+
+
+class AnsibleFailJson(Exception):
+    """fail_json was called; args holds the result."""
+
+
+def exit_json(self, **kwargs):
+    raise AnsibleExitJson(kwargs)
+
+
+def fail_json(self, msg, **kwargs):
+    kwargs['msg'] = msg
+    raise AnsibleFailJson(kwargs)
+
+
+class FakeNodes:
+    """open_url stand-in: each round serves the next scenario; a node without a file refuses."""
+
+    def __init__(self, *scenarios):
+        self.scenarios = list(scenarios)
+        self.calls = []
+
+    def __call__(self, url, **kwargs):
+        self.calls.append((url, kwargs))
+        host = url.split('://', 1)[1].split(':', 1)[0]
+        rounds_done = (len(self.calls) - 1) // 3
+        scenario = self.scenarios[min(rounds_done, len(self.scenarios) - 1)]
+        path = FIXTURES / scenario / (NODES[host] + '.json')
+        if not path.exists():
+            raise URLError(ConnectionRefusedError(111, 'Connection refused'))
+        return io.BytesIO(path.read_bytes())
+
+
+@pytest.fixture(autouse=True)
+def module_exits(monkeypatch):
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+
+
+def serve(monkeypatch, *scenarios):
+    nodes = FakeNodes(*scenarios)
+    monkeypatch.setattr(gossip_client, 'open_url', nodes)
+    return nodes
+
+
+def run(args, expect=AnsibleExitJson):
+    with patch_module_args(args), pytest.raises(expect) as caught:
+        cluster_status.main()
+    result = caught.value.args[0]
+    json.dumps(result)
+    return result
+
+
+def test_healthy_trio_is_ready_and_changes_nothing(monkeypatch):
+    nodes = serve(monkeypatch, 'healthy_trio')
+    result = run({'nodes': TRIO, 'ca_path': None, 'timeout': 2})
+    assert (result['changed'], result['ready'], result['status']) == (False, True, 'ready')
+    assert result['leader']['host'] == '10.0.1.11'
+    assert (result['voters_alive'], result['quorum_size'], result['expected_size']) == (3, 2, 3)
+    assert (result['iterations'], result['problems'], result['unreachable']) == (1, [], [])
+    assert result['elapsed'] >= 0
+    assert result['report'].split('\n') == result['report_lines']
+    assert result['report_lines'][0] == 'ready: leader 10.0.1.11:2113, 3/3 voters alive (quorum 2), 0 unreachable'
+    assert sorted(url for url, _ in nodes.calls) == [
+        'https://10.0.1.11:2113/gossip', 'https://10.0.1.12:2113/gossip', 'https://10.0.1.13:2113/gossip']
+    kwargs = nodes.calls[0][1]
+    assert (kwargs['timeout'], kwargs['validate_certs'], kwargs['method']) == (2.0, True, 'GET')
+
+
+def test_check_mode_runs_the_same_read_only_check(monkeypatch):
+    serve(monkeypatch, 'healthy_trio')
+    result = run({'nodes': TRIO, '_ansible_check_mode': True})
+    assert (result['changed'], result['status']) == (False, 'ready')
+
+
+def test_scheme_applies_to_nodes_without_one(monkeypatch):
+    nodes = serve(monkeypatch, 'healthy_trio')
+    run({'nodes': TRIO, 'scheme': 'http'})
+    assert sorted(url for url, _ in nodes.calls) == [
+        'http://10.0.1.11:2113/gossip', 'http://10.0.1.12:2113/gossip', 'https://10.0.1.13:2113/gossip']
+
+
+def test_failure_has_a_one_line_message_and_the_full_result(monkeypatch):
+    serve(monkeypatch, 'one_dead')
+    result = run({'nodes': TRIO}, AnsibleFailJson)
+    assert result['msg'] == (
+        'EventStoreDB cluster is degraded, validate=ready not met after 1 check(s) in %.1f s: '
+        '10.0.1.13:2113: connection refused; is EventStoreDB running and listening on HTTP port 2113? '
+        '(2 more problems in the result)' % result['elapsed'])
+    assert '\n' not in result['msg']
+    assert (result['changed'], result['ready'], result['status'], result['voters_alive']) == (
+        False, False, 'degraded', 2)
+    assert result['unreachable'][0]['node'] == '10.0.1.13:2113'
+    assert len(result['problems']) == 3 and len(result['members']) == 3 and result['report_lines']
+
+
+def test_quorum_validation_passes_with_one_node_dead(monkeypatch):
+    serve(monkeypatch, 'one_dead')
+    result = run({'nodes': TRIO, 'validate': 'quorum'})
+    assert (result['status'], result['ready']) == ('degraded', False)
+
+
+@pytest.mark.parametrize('scenario', ['two_dead', 'split_brain', 'catching_up'])
+def test_validate_none_never_fails(monkeypatch, scenario):
+    serve(monkeypatch, scenario)
+    assert run({'nodes': TRIO, 'validate': 'none'})['ready'] is False
+
+
+def test_nothing_answering_with_validate_none_reports_unreachable(monkeypatch):
+    def refused(url, **kwargs):
+        raise URLError(ConnectionRefusedError(111, 'Connection refused'))
+    monkeypatch.setattr(gossip_client, 'open_url', refused)
+    result = run({'nodes': TRIO, 'validate': 'none'})
+    assert (result['status'], len(result['unreachable']), result['leader']) == ('unreachable', 3, None)
+
+
+def test_split_brain_fails_even_for_validate_leader(monkeypatch):
+    serve(monkeypatch, 'split_brain')
+    result = run({'nodes': TRIO, 'validate': 'leader'}, AnsibleFailJson)
+    assert result['status'] == 'split_brain'
+    assert result['msg'].startswith(
+        'EventStoreDB cluster is split_brain, validate=leader not met after 1 check(s) in ')
+    assert 'Split brain: 2 members are alive Leaders at once' in result['msg']
+
+
+def test_waits_until_ready_and_returns_at_once(monkeypatch):
+    nodes = serve(monkeypatch, 'one_dead', 'catching_up', 'healthy_trio', 'split_brain')
+    result = run({'nodes': TRIO, 'wait_timeout': 30, 'interval': 0.01})
+    assert (result['status'], result['iterations']) == ('ready', 3)
+    assert len(nodes.calls) == 9
+    assert result['elapsed'] < 5
+
+
+def test_waiting_gives_up_with_the_last_verdict(monkeypatch):
+    serve(monkeypatch, 'two_dead')
+    result = run({'nodes': TRIO, 'wait_timeout': 0.05, 'interval': 0.01}, AnsibleFailJson)
+    assert result['status'] == 'unavailable' and result['iterations'] >= 2
+    assert 'validate=ready not met after %d check(s)' % result['iterations'] in result['msg']
+
+
+def test_expected_size_overrides_the_node_count(monkeypatch):
+    serve(monkeypatch, 'replica_and_clone')
+    result = run({'nodes': ['10.0.1.11'], 'expected_size': 3})
+    assert (result['status'], result['expected_size'], result['read_only_replicas'], result['clones']) == (
+        'ready', 3, 1, 1)
+
+
+def test_one_node_given_for_a_trio_is_flagged(monkeypatch):
+    serve(monkeypatch, 'healthy_trio')
+    result = run({'nodes': ['10.0.1.11']}, AnsibleFailJson)
+    assert 'expected_size is 1' in result['msg']
+
+
+def test_dns_and_timeouts_through_the_module(monkeypatch):
+    def failing(url, **kwargs):
+        if '10.0.1.11' in url:
+            raise URLError(socket.gaierror(-2, 'Name or service not known'))
+        raise URLError(socket.timeout('timed out'))
+    monkeypatch.setattr(gossip_client, 'open_url', failing)
+    result = run({'nodes': TRIO, 'timeout': 1.5}, AnsibleFailJson)
+    assert result['status'] == 'unreachable'
+    assert result['problems'][0] == ("10.0.1.11:2113: the name '10.0.1.11' could not be resolved "
+                                     "(DNS: Name or service not known).")
+    assert result['problems'][1] == '10.0.1.12:2113 gave no answer within 1.5 s (timed out).'
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'nodes': ['10.0.1.11:x']}, "node '10.0.1.11:x' has port 'x'; the port must be a number from 1 to 65535"),
+    ({'nodes': []}, 'nodes is empty'),
+    ({'nodes': TRIO, 'expected_size': 0}, 'expected_size 0 must be 1 or more'),
+    ({'nodes': TRIO, 'timeout': 0}, 'timeout 0 must be more than 0 seconds'),
+    ({'nodes': TRIO, 'interval': -1}, 'interval -1 must be more than 0 seconds'),
+    ({'nodes': TRIO, 'wait_timeout': -5}, 'wait_timeout -5 must be 0 (check once) or more seconds'),
+    ({'nodes': TRIO, 'ca_path': '/nonexistent/ca.crt'},
+     'ca_path /nonexistent/ca.crt is not a readable file; give the path of a PEM file'),
+    ({'nodes': TRIO, 'validate': 'all'}, 'value of validate must be one of: ready, quorum, leader, none'),
+    ({'nodes': TRIO, 'url_username': 'ops'}, 'parameters are required together: url_username, url_password'),
+    ({'nodes': TRIO, 'client_key': '/k.pem'}, 'missing parameter(s) required by \'client_key\': client_cert'),
+])
+def test_bad_options_fail_with_a_clear_message(monkeypatch, args, message):
+    nodes = serve(monkeypatch, 'healthy_trio')
+    result = run(args, AnsibleFailJson)
+    assert message in result['msg']
+    assert nodes.calls == []
+
+
+def test_errors_are_reported_together(monkeypatch):
+    serve(monkeypatch, 'healthy_trio')
+    result = run({'nodes': ['a:0'], 'timeout': 0}, AnsibleFailJson)
+    assert 'timeout 0 must be' in result['msg'] and "node 'a:0' has port '0'" in result['msg']
+
+
+def test_argument_spec_matches_the_documentation():
+    documented = yaml.safe_load(cluster_status.DOCUMENTATION)['options']
+    documented.update(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
+    spec = cluster_status.argument_spec()
+    assert sorted(documented) == sorted(spec)
+    for name, option in spec.items():
+        assert documented[name]['type'] == option['type'], name
+        assert documented[name].get('default') == option.get('default'), name
+        assert documented[name].get('choices') == option.get('choices'), name
+    assert spec['url_password']['no_log'] is True
