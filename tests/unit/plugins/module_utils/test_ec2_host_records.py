@@ -1,0 +1,104 @@
+"""The pure instance -> host record rules behind esdb.cluster.ec2_nodes."""
+
+import datetime
+import json
+
+import pytest
+
+from ansible_collections.esdb.cluster.plugins.module_utils.ec2_nodes import (
+    build_hosts,
+    cluster_group_name,
+    slim_instance,
+)
+
+
+def instance(instance_id, cluster="esdb", index=None, name=None, private_ip="10.42.0.10", **extra):
+    tags = {"eventstore_cluster": cluster}
+    if index is not None:
+        tags["eventstore_node_index"] = str(index)
+    if name is not None:
+        tags["Name"] = name
+    record = {"InstanceId": instance_id, "PrivateIpAddress": private_ip, "InstanceType": "t3.small",
+              "Tags": [{"Key": k, "Value": v} for k, v in tags.items()], "AvailabilityZone": "eu-west-1a",
+              "State": "running", "Region": "eu-west-1"}
+    record.update(extra)
+    return record
+
+
+def test_slim_instance_keeps_what_hosts_need_and_is_json_safe():
+    raw = {"InstanceId": "i-1", "InstanceType": "t3.small", "PrivateIpAddress": "10.0.0.1",
+           "LaunchTime": datetime.datetime(2026, 1, 1), "Placement": {"AvailabilityZone": "eu-west-1b"},
+           "State": {"Code": 16, "Name": "running"}, "BlockDeviceMappings": [{"DeviceName": "/dev/sda1"}],
+           "Tags": [{"Key": "Name", "Value": "esdb-1"}], "PublicIpAddress": ""}
+    slim = slim_instance(raw, "eu-west-1")
+    assert slim == {"InstanceId": "i-1", "InstanceType": "t3.small", "PrivateIpAddress": "10.0.0.1",
+                    "Tags": [{"Key": "Name", "Value": "esdb-1"}], "AvailabilityZone": "eu-west-1b",
+                    "State": "running", "Region": "eu-west-1"}
+    json.dumps(slim)
+
+
+@pytest.mark.parametrize("cluster, group", [("esdb", "eventstore_esdb"), ("orders-prod", "eventstore_orders_prod"),
+                                            ("a.b c/d", "eventstore_a_b_c_d"), ("Prod_1", "eventstore_Prod_1")])
+def test_cluster_group_names_are_valid_ansible_group_names(cluster, group):
+    assert cluster_group_name(cluster) == group
+
+
+def test_hosts_are_named_by_name_tag_and_ordered_by_cluster_then_index():
+    hosts, warnings = build_hosts([
+        instance("i-3", index=3, name="esdb-3", private_ip="10.42.0.13"),
+        instance("i-b", cluster="beta", index=1, name="beta-1"),
+        instance("i-1", index=1, name="esdb-1", private_ip="10.42.0.11"),
+        instance("i-10", index=10, name="esdb-10"),
+    ])
+    assert warnings == []
+    assert [h["name"] for h in hosts] == ["beta-1", "esdb-1", "esdb-3", "esdb-10"]
+    assert hosts[1]["groups"] == ["eventstore", "eventstore_esdb"]
+    assert hosts[1]["vars"]["eventstore_node_ip"] == "10.42.0.11"
+    assert hosts[1]["vars"]["ansible_host"] == "10.42.0.11"
+    assert hosts[1]["vars"]["eventstore_node_index"] == 1
+    assert hosts[1]["vars"]["tags"] == {"eventstore_cluster": "esdb", "eventstore_node_index": "1", "Name": "esdb-1"}
+
+
+def test_missing_name_tag_falls_back_to_instance_id():
+    hosts, _ = build_hosts([instance("i-0abc", index=1)])
+    assert hosts[0]["name"] == "i-0abc"
+
+
+def test_duplicate_names_never_merge_two_instances():
+    hosts, warnings = build_hosts([instance("i-1", index=1, name="esdb-1"),
+                                   instance("i-2", index=1, name="esdb-1", Region="us-east-1")])
+    assert [h["name"] for h in hosts] == ["esdb-1", "i-2"]
+    assert warnings == ["i-2 and another instance are both named 'esdb-1'; using the instance id as host name"]
+
+
+def test_non_numeric_node_index_is_kept_as_text_and_sorted_last():
+    hosts, _ = build_hosts([instance("i-x", index="spare", name="esdb-spare"), instance("i-2", index=2, name="esdb-2")])
+    assert [(h["name"], h["vars"]["eventstore_node_index"]) for h in hosts] == [("esdb-2", 2), ("esdb-spare", "spare")]
+
+
+def test_ansible_host_from_a_missing_address_warns_and_leaves_it_unset():
+    hosts, warnings = build_hosts([instance("i-1", index=1, name="esdb-1")], ansible_host_from="public_ip")
+    assert "ansible_host" not in hosts[0]["vars"]
+    assert warnings == ["esdb-1 has no public_ip; ansible_host is not set for it"]
+
+
+@pytest.mark.parametrize("hostnames, expected", [("instance_id", "i-1"), ("private_ip", "10.42.0.10"),
+                                                 ("private_dns", "ip-10-42-0-10.internal")])
+def test_hostnames_sources(hostnames, expected):
+    hosts, _ = build_hosts([instance("i-1", index=1, name="esdb-1", PrivateDnsName="ip-10-42-0-10.internal")],
+                           hostnames=hostnames)
+    assert hosts[0]["name"] == expected
+
+
+def test_custom_tag_key_names_the_cluster():
+    record = instance("i-1", index=1, name="n1")
+    record["Tags"].append({"Key": "team", "Value": "billing"})
+    hosts, _ = build_hosts([record], tag_key="team")
+    assert hosts[0]["groups"] == ["eventstore", "eventstore_billing"]
+    assert hosts[0]["vars"]["eventstore_cluster"] == "billing"
+
+
+@pytest.mark.parametrize("option", [{"hostnames": "public_ip"}, {"ansible_host_from": "ipv6"}])
+def test_unknown_choices_are_rejected_by_name(option):
+    with pytest.raises(ValueError, match=list(option)[0] + " must be one of"):
+        build_hosts([], **option)
