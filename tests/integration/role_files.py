@@ -1,0 +1,21 @@
+"""Paths and loaders for tests of roles/eventstore (shared by the role's test modules)."""
+
+import pathlib
+import re
+
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+ROLE = REPO / "roles" / "eventstore"
+ROLE_VAR = re.compile(r"\b(eventstore_[a-z0-9_]+)\b")
+
+
+def load_yaml(relative):
+    with open(ROLE / relative, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def role_text_files():
+    """Every task, handler, template and vars file of the role."""
+    for folder in ("tasks", "handlers", "templates", "vars"):
+        yield from sorted((ROLE / folder).glob("*"))
