@@ -24,7 +24,7 @@ description:
   - With O(wait_timeout), polls until the validation passes, returning as soon as it does.
   - Changes nothing.
 author:
-  - esdb.cluster maintainers
+  - esdb.cluster maintainers (@esdb)
 extends_documentation_fragment:
   - esdb.cluster.connection
 attributes:
@@ -146,18 +146,54 @@ members:
   type: list
   elements: dict
   contains:
-    instance_id: {description: Member instanceId., type: str, returned: always}
-    state: {description: VNodeState name, for example Leader, Follower or CatchingUp., type: str, returned: always}
-    is_alive: {description: Whether gossip considers the member alive., type: bool, returned: always}
-    host: {description: Advertised HTTP host (httpEndPointIp)., type: str, returned: always}
-    port: {description: Advertised HTTP port (httpEndPointPort)., type: int, returned: always}
-    is_read_only_replica: {description: Whether the member is a read-only replica (never a voter)., type: bool, returned: always}
-    epoch_number: {description: Last epoch number the member knows., type: int, returned: always}
-    writer_checkpoint: {description: Writer checkpoint (log position)., type: int, returned: always}
-    node_priority: {description: NodePriority, an election tie-breaker., type: int, returned: always}
-    internal_tcp_port: {description: Replication port (the secure one in TLS mode)., type: int, returned: always}
-    internal_tcp_tls: {description: Whether replication uses TLS (internalSecureTcpPort set)., type: bool, returned: always}
-    timestamp: {description: Gossip timeStamp of this entry (UTC)., type: str, returned: always}
+    instance_id:
+      description: Member instanceId.
+      type: str
+      returned: always
+    state:
+      description: VNodeState name, for example V(Leader), V(Follower) or V(CatchingUp).
+      type: str
+      returned: always
+    is_alive:
+      description: Whether gossip considers the member alive.
+      type: bool
+      returned: always
+    host:
+      description: Advertised HTTP host (C(httpEndPointIp)).
+      type: str
+      returned: always
+    port:
+      description: Advertised HTTP port (C(httpEndPointPort)).
+      type: int
+      returned: always
+    is_read_only_replica:
+      description: Whether the member is a read-only replica, which never votes.
+      type: bool
+      returned: always
+    epoch_number:
+      description: Last epoch number the member knows.
+      type: int
+      returned: always
+    writer_checkpoint:
+      description: Writer checkpoint (log position).
+      type: int
+      returned: always
+    node_priority:
+      description: C(NodePriority), a tie-breaker in elections.
+      type: int
+      returned: always
+    internal_tcp_port:
+      description: Replication port; the secure one in TLS mode.
+      type: int
+      returned: always
+    internal_tcp_tls:
+      description: Whether replication uses TLS (C(internalSecureTcpPort) set).
+      type: bool
+      returned: always
+    timestamp:
+      description: Gossip C(timeStamp) of this entry, in UTC.
+      type: str
+      returned: always
 voters_alive:
   description: Alive voting members (not read-only replicas, not clones).
   returned: always

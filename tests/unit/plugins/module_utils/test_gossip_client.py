@@ -108,7 +108,7 @@ ROUTES = {
 def pki(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('pki')
     ca_key, ca_cert, ca_path = make_ca(tmp, 'cluster-ca')
-    _, _, other_ca_path = make_ca(tmp, 'other-ca')
+    other_ca_path = make_ca(tmp, 'other-ca')[2]
     cert_path, key_path = make_node_cert(tmp, ca_key, ca_cert, TLS_HOST)
     return dict(ca=str(ca_path), other_ca=str(other_ca_path), cert=str(cert_path), key=str(key_path))
 
@@ -169,7 +169,7 @@ def test_healthy_http_node(http_server):
 
 
 def test_basic_auth_is_sent_when_given(http_server):
-    _, error = fetch(endpoint(HTTP_HOST, http_server.server_port), url_username='ops', url_password='changeit')
+    error = fetch(endpoint(HTTP_HOST, http_server.server_port), url_username='ops', url_password='changeit')[1]
     assert error is None
     assert http_server.seen[0][2] == 'Basic b3BzOmNoYW5nZWl0'
 
@@ -292,7 +292,7 @@ def test_fetch_all_keeps_order_and_mixes_answers(http_server, silent_port):
 
 def test_dead_nodes_cost_one_timeout_not_one_each(silent_port):
     # Behavioural bound from the module's contract: asked in parallel.
-    nodes = [endpoint(SILENT_HOST, silent_port) for _ in range(6)]
+    nodes = [endpoint(SILENT_HOST, silent_port)] * 6
     started = time.monotonic()
     answers = fetch_all(nodes, options(timeout=0.5))
     elapsed = time.monotonic() - started

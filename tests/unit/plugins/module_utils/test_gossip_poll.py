@@ -42,7 +42,7 @@ def test_wait_timeout_zero_checks_once():
 
 def test_returns_at_once_when_already_passing():
     clock = FakeClock()
-    check, _ = checks_that_pass_at(clock, ready_at=0)
+    check = checks_that_pass_at(clock, ready_at=0)[0]
     assert poll_until_passed(check, 60, 1, clock.clock, clock.sleep)[1:] == (1, 0.0)
     assert clock.sleeps == []
 
@@ -73,6 +73,6 @@ def test_gives_up_at_the_deadline_with_a_final_check():
 
 def test_slow_checks_do_not_overshoot_by_more_than_one_check():
     clock = FakeClock(check_cost=2.0)
-    check, _ = checks_that_pass_at(clock, ready_at=float('inf'))
-    _, iterations, elapsed = poll_until_passed(check, 5, 1, clock.clock, clock.sleep)
+    check = checks_that_pass_at(clock, ready_at=float('inf'))[0]
+    iterations, elapsed = poll_until_passed(check, 5, 1, clock.clock, clock.sleep)[1:]
     assert iterations == 2 and elapsed == pytest.approx(5.0)

@@ -85,7 +85,7 @@ def test_healthy_trio_is_ready_and_changes_nothing(monkeypatch):
     assert result['elapsed'] >= 0
     assert result['report'].split('\n') == result['report_lines']
     assert result['report_lines'][0] == 'ready: leader 10.0.1.11:2113, 3/3 voters alive (quorum 2), 0 unreachable'
-    assert sorted(url for url, _ in nodes.calls) == [
+    assert sorted(call[0] for call in nodes.calls) == [
         'https://10.0.1.11:2113/gossip', 'https://10.0.1.12:2113/gossip', 'https://10.0.1.13:2113/gossip']
     kwargs = nodes.calls[0][1]
     assert (kwargs['timeout'], kwargs['validate_certs'], kwargs['method']) == (2.0, True, 'GET')
@@ -100,7 +100,7 @@ def test_check_mode_runs_the_same_read_only_check(monkeypatch):
 def test_scheme_applies_to_nodes_without_one(monkeypatch):
     nodes = serve(monkeypatch, 'healthy_trio')
     run({'nodes': TRIO, 'scheme': 'http'})
-    assert sorted(url for url, _ in nodes.calls) == [
+    assert sorted(call[0] for call in nodes.calls) == [
         'http://10.0.1.11:2113/gossip', 'http://10.0.1.12:2113/gossip', 'https://10.0.1.13:2113/gossip']
 
 
