@@ -43,11 +43,34 @@ def network_subnets(net):
             if cfg.get("Subnet")]
 
 
-def default_apt_ip(subnet):
-    net = ipaddress.ip_network(subnet)
-    if net.num_addresses < DEFAULT_APT_HOST + 2:
-        raise TwinError(f"subnet {subnet} is too small for the default apt address .{DEFAULT_APT_HOST}: pass --apt-ip")
-    return str(net.network_address + DEFAULT_APT_HOST)
+def parse_subnet(subnet):
+    try:
+        return ipaddress.ip_network(subnet)
+    except ValueError as exc:
+        raise TwinError(f"--subnet {subnet!r} is not a CIDR network such as 10.42.250.0/24 ({exc})") from exc
+
+
+def check_host_address(ip, subnets, where):
+    """Raise unless ip is a usable host address in one of subnets."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError as exc:
+        raise TwinError(f"{ip!r} is not an IP address") from exc
+    if not any(address in s and address not in (s.network_address, s.broadcast_address) for s in subnets):
+        have = ", ".join(str(s) for s in subnets) or "no fixed subnet"
+        raise TwinError(f"{ip} is not a host address of {where} ({have})")
+
+
+def apt_address(subnet, apt_ip=None):
+    """The apt server address: apt_ip when given, else .250 of the subnet; checked against the subnet."""
+    net = parse_subnet(subnet)
+    if apt_ip is None:
+        if net.num_addresses < DEFAULT_APT_HOST + 2:
+            raise TwinError(f"subnet {subnet} is too small for the default apt address .{DEFAULT_APT_HOST}: "
+                            "pass --apt-ip")
+        apt_ip = str(net.network_address + DEFAULT_APT_HOST)
+    check_host_address(apt_ip, [net], "--subnet")
+    return apt_ip
 
 
 def require_network(network):
@@ -60,10 +83,7 @@ def require_network(network):
 
 def ensure_network(network, subnet):
     """Create a twin-labelled network with this subnet, or accept an existing one that has it."""
-    try:
-        wanted = ipaddress.ip_network(subnet)
-    except ValueError as exc:
-        raise TwinError(f"--subnet {subnet!r} is not a CIDR network such as 10.42.250.0/24") from exc
+    wanted = parse_subnet(subnet)
     net = inspect("network", network)
     if net is None:
         docker("network", "create", "--driver", "bridge", "--subnet", str(wanted),
@@ -74,17 +94,6 @@ def ensure_network(network, subnet):
         raise TwinError(f"docker network '{network}' exists with subnet(s) {have}, not {wanted}: "
                         f"use that subnet or `twinctl down --network {network}` first")
     return "exists"
-
-
-def _check_ip(net, network, ip):
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError as exc:
-        raise TwinError(f"--ip {ip!r} is not an IP address") from exc
-    subnets = network_subnets(net)
-    if not any(address in s and address not in (s.network_address, s.broadcast_address) for s in subnets):
-        have = ", ".join(str(s) for s in subnets) or "no fixed subnet"
-        raise TwinError(f"--ip {ip} is not a host address of network '{network}' ({have})")
 
 
 def _matches(container, ip, port, repo_root, image_id):
@@ -101,7 +110,7 @@ def serve(network, ip, port, repo_root):
     if not os.path.isfile(os.path.join(repo_root, aptrepo.REPO_PATH, "gpgkey")):
         raise TwinError(f"no repository under {repo_root}: run `tests/twin/twinctl build` first")
     net = require_network(network)
-    _check_ip(net, network, ip)
+    check_host_address(ip, network_subnets(net), f"network '{network}'")
     image_id, _ = image_status()
     if image_id is None:
         raise TwinError(f"image {IMAGE} missing: run `tests/twin/twinctl image` first")
