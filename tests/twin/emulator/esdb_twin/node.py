@@ -1,0 +1,314 @@
+"""The node's state machine (22.10's ClusterVNodeController, reduced to what can be observed from outside)."""
+import random
+import threading
+import time
+import uuid
+
+from .election import Elections
+from .gossip import Gossip
+from .log import LOG, Plain
+from .member import endpoint, initial_self, timestamp, utc_now
+from .replication import ReplicaClient
+from .state import EMPTY_ID
+from .transport import Transport
+
+FOLLOWING = ("PreReplica", "CatchingUp", "Follower", "Clone")
+READ_ONLY = ("ReadOnlyLeaderless", "PreReadOnlyReplica", "ReadOnlyReplica")
+LEADING = ("PreLeader", "Leader", "ResigningLeader")
+TICK = 0.05
+SIMULATED_WRITE_PERIOD = 0.5
+
+
+class Node:
+    def __init__(self, config, identity, state):
+        self.config, self.identity, self.state = config, identity, state
+        self.lock = threading.RLock()
+        self.role = "Initializing"
+        self.leader = None
+        self.ready = False
+        self.subscriptions = {}
+        self.me = initial_self(config, str(uuid.uuid4()), utc_now())
+        self.transport = Transport(identity, config.GossipTimeoutMs)
+        self.gossip = Gossip(self)
+        self.elections = Elections(self)
+        self.name = Plain("%s:%s" % endpoint(self.me))
+        self._stopped = threading.Event()
+        self._wake = threading.Event()
+        self._discovery_deadline = 0.0
+        self._no_quorum_since = None
+        self._next_write = self._next_save = 0.0
+
+    @property
+    def leader_id(self):
+        return self.leader["instanceId"] if self.leader else None
+
+    def sleep(self, seconds):
+        self._stopped.wait(seconds)
+
+    def wake(self):
+        self._wake.set()
+
+    def refresh_me(self):
+        with self.lock:
+            state = self.state
+            self.me.update({"state": self.role, "timeStamp": timestamp(utc_now()),
+                            "writerCheckpoint": state.writer_checkpoint, "chaserCheckpoint": state.chaser_checkpoint,
+                            "lastCommitPosition": state.writer_checkpoint if state.epoch_number >= 0 else -1,
+                            "epochNumber": state.epoch_number, "epochPosition": state.epoch_position,
+                            "epochId": state.epoch_id})
+            return self.me
+
+    def _become(self, role, template, **params):
+        self.role = role
+        LOG.info("========== [{httpEndPoint}] " + template, httpEndPoint=self.name, **params)
+        self.refresh_me()
+        self.wake()
+
+    # Start and stop.
+
+    def start(self):
+        """SYSTEM START: the listeners are up, so /health/live turns 204 and the state machine begins."""
+        LOG.info("========== [{httpEndPoint}] SYSTEM START...", httpEndPoint=self.name)
+        self.gossip.start()
+        self.ready = True
+        with self.lock:
+            if self.config.ReadOnlyReplica:
+                self._become("ReadOnlyLeaderless", "IS READ ONLY REPLICA WITH UNKNOWN LEADER...")
+            elif self.config.ClusterSize > 1:
+                # 22.10 waits a fixed 3 s for an existing leader; the emulator caps it at one gossip interval.
+                self._discovery_deadline = time.monotonic() + min(3.0, self.config.GossipIntervalMs / 1000.0)
+                self._become("DiscoverLeader", "IS ATTEMPTING TO DISCOVER EXISTING LEADER...")
+            else:
+                self._become("Unknown", "IS UNKNOWN...")
+        threading.Thread(target=self._control, name="controller", daemon=True).start()
+
+    def shutdown(self):
+        with self.lock:
+            if self.role in ("ShuttingDown", "Shutdown"):
+                return
+            self.ready = False
+            self._become("ShuttingDown", "IS SHUTTING DOWN...")
+        self.gossip.stop()
+        self.state.save()
+        with self.lock:
+            self._become("Shutdown", "IS SHUT DOWN.")
+        self._stopped.set()
+
+    def wait(self):
+        self._stopped.wait()
+
+    # The controller loop.
+
+    def _control(self):
+        while not self._stopped.is_set():
+            self._wake.wait(TICK)
+            self._wake.clear()
+            with self.lock:
+                if self.role not in ("ShuttingDown", "Shutdown"):
+                    self._evaluate(time.monotonic())
+
+    def _alive(self):
+        return [m for m in self.gossip.cluster.values() if m["isAlive"] and m["instanceId"] != EMPTY_ID]
+
+    def _alive_leaders(self):
+        return [m for m in self._alive() if m["state"] == "Leader"]
+
+    def _evaluate(self, now):
+        role = self.role
+        voters = [m for m in self._alive() if not m["isReadOnlyReplica"]]
+        if role in ("DiscoverLeader", "Unknown"):
+            leaders = [m for m in self._alive_leaders() if m["instanceId"] != self.me["instanceId"]]
+            if len(leaders) == 1 and leaders[0]["instanceId"] != self.elections.resigning_id:
+                LOG.info("Existing LEADER found during LEADER DISCOVERY stage. LEADER: [{leader}]. Proceeding "
+                         "to PRE-REPLICA state.", leader=Plain("%s:%s" % endpoint(leaders[0])))
+                self._follow(leaders[0])
+            elif role == "DiscoverLeader" and now >= self._discovery_deadline:
+                LOG.info("LEADER DISCOVERY timed out. Proceeding to UNKNOWN state.")
+                self._become("Unknown", "IS UNKNOWN...")
+            elif role == "Unknown" and len(voters) >= self.config.quorum:
+                self.elections.maybe_start()
+        elif role in FOLLOWING or role in ("PreReadOnlyReplica", "ReadOnlyReplica"):
+            self._check_leader()
+        elif role == "ReadOnlyLeaderless":
+            leaders = self._alive_leaders()
+            if len(leaders) == 1:
+                LOG.info("LEADER found in READ ONLY LEADERLESS state. LEADER: [{leader}]. Proceeding to READ ONLY "
+                         "PRE-REPLICA state.", leader=Plain("%s:%s" % endpoint(leaders[0])))
+                self._follow(leaders[0])
+        elif role == "PreLeader":
+            self.state.start_epoch()
+            self._become("Leader", "IS LEADER... SPARTA!")
+        elif role == "Leader":
+            self._lead(now, voters)
+        self._persist(now)
+
+    def _check_leader(self):
+        current = next((m for m in self.gossip.cluster.values() if m["instanceId"] == self.leader_id), None)
+        if current is not None and current["isAlive"] and current["state"] in LEADING:
+            return
+        if current is None or not current["isAlive"]:
+            LOG.debug("There is NO LEADER or LEADER is DEAD according to GOSSIP. Starting new elections.")
+        else:
+            LOG.debug("LEADER node is still alive but is no longer in a LEADER state according to GOSSIP. "
+                      "Starting new elections.")
+        self.leader = None
+        if self.config.ReadOnlyReplica:
+            self._become("ReadOnlyLeaderless", "IS READ ONLY REPLICA WITH UNKNOWN LEADER...")
+        else:
+            self._become("Unknown", "IS UNKNOWN...")
+
+    def _lead(self, now, voters):
+        if len(self._alive_leaders()) > 1:
+            LOG.debug("There are MULTIPLE LEADERS according to gossip, need to start elections. LEADER: [{leader}]",
+                      leader=self.name)
+            self.elections.maybe_start()
+        if len(voters) < self.config.quorum:
+            self._no_quorum_since = self._no_quorum_since or now
+            if now - self._no_quorum_since >= self.config.GossipTimeoutMs / 1000.0:
+                LOG.info("=== NO QUORUM EMERGED WITHIN TIMEOUT... RETIRING...")
+                self._no_quorum_since = None
+                self.leader = None
+                self._become("Unknown", "IS UNKNOWN...")
+                return
+        else:
+            self._no_quorum_since = None
+        if now >= self._next_write:
+            self._next_write = now + SIMULATED_WRITE_PERIOD
+            self.state.writer_checkpoint += random.randint(40, 400)
+            self.state.chaser_checkpoint = self.state.writer_checkpoint
+
+    def _persist(self, now):
+        if now >= self._next_save:
+            self._next_save = now + 1.0
+            self.state.save()
+
+    # Elections and resignation.
+
+    def elected(self, leader):
+        with self.lock:
+            if leader["instanceId"] != self.elections.resigning_id:
+                self.elections.resigning_id = None
+            if leader["instanceId"] == self.me["instanceId"]:
+                if self.role not in LEADING:
+                    self.leader = self.me
+                    self._become("PreLeader", "PRE-LEADER STATE, WAITING FOR CHASER TO CATCH UP...")
+                return
+            if self.role in FOLLOWING and self.leader_id == leader["instanceId"]:
+                return
+            member = next((m for m in self.gossip.cluster.values() if m["instanceId"] == leader["instanceId"]),
+                          None)
+            if member is not None:
+                self._follow(member)
+
+    def _follow(self, leader):
+        self.leader = dict(leader)
+        self.subscriptions.clear()
+        where = Plain("%s:%s,{%s}" % (leader["httpHost"], leader["httpPort"], leader["instanceId"]))
+        if self.config.ReadOnlyReplica:
+            self._become("PreReadOnlyReplica", "READ ONLY PRE-REPLICA STATE, WAITING FOR CHASER TO CATCH UP... "
+                         "LEADER IS [{leader}]", leader=where)
+        else:
+            self._become("PreReplica", "PRE-REPLICA STATE, WAITING FOR CHASER TO CATCH UP... LEADER IS [{leader}]",
+                         leader=where)
+        ReplicaClient(self, self.leader).start()
+
+    def resign(self):
+        with self.lock:
+            if self.role != "Leader":
+                return
+            LOG.info("========== [{httpEndPoint}] IS INITIATING LEADER RESIGNATION...", httpEndPoint=self.name)
+            self._become("ResigningLeader", "IS RESIGNING LEADER...")
+            voters = [m for m in self._alive() if not m["isReadOnlyReplica"]
+                      and m["instanceId"] != self.me["instanceId"]]
+        threading.Thread(target=self._finish_resignation, args=(voters,), daemon=True).start()
+
+    def _finish_resignation(self, voters):
+        acknowledged = self.elections.resign(voters)
+        with self.lock:
+            if self.role != "ResigningLeader":
+                return
+            self.leader = None
+            if acknowledged:
+                LOG.info("========== [{httpEndPoint}] REQUEST QUEUE DRAINED. RESIGNATION COMPLETE.",
+                         httpEndPoint=self.name)
+                self._become("Unknown", "IS UNKNOWN...")
+            else:
+                self.elections.resigning_id = None
+                self.leader = self.me
+                self._become("Leader", "IS LEADER... SPARTA!")
+
+    # Leader side of replication.
+
+    def assign_replica(self, info):
+        with self.lock:
+            base = {"leaderId": self.me["instanceId"]}
+            if self.role != "Leader":
+                return dict(base, role="NotLeader")
+            if info.get("isReadOnlyReplica"):
+                role = "ReadOnlyReplica"
+            elif sum(1 for r in self.subscriptions.values() if r == "Follower") < self.config.ClusterSize - 1:
+                role = "Follower"
+            elif self.config.UnsafeAllowSurplusNodes:
+                role = "Clone"
+            else:
+                LOG.debug("There is a surplus of nodes in the cluster. Dropped clone: {subscriber}.",
+                          subscriber=info["instanceId"])
+                return dict(base, role="Drop")
+            self.subscriptions[info["instanceId"]] = role
+            return dict(base, role=role, **self.leader_checkpoints())
+
+    def release_replica(self, instance_id):
+        with self.lock:
+            self.subscriptions.pop(instance_id, None)
+
+    def still_serves(self, instance_id):
+        with self.lock:
+            return self.role in ("Leader", "ResigningLeader") and instance_id in self.subscriptions
+
+    def leader_checkpoints(self):
+        state = self.state
+        return {"writerCheckpoint": state.writer_checkpoint, "epochNumber": state.epoch_number,
+                "epochPosition": state.epoch_position, "epochId": state.epoch_id}
+
+    # Replica side of replication.
+
+    def subscription_info(self):
+        return {"instanceId": self.me["instanceId"], "isReadOnlyReplica": self.config.ReadOnlyReplica,
+                "writerCheckpoint": self.state.writer_checkpoint}
+
+    def following(self, leader_id):
+        with self.lock:
+            return not self._stopped.is_set() and self.leader_id == leader_id and \
+                (self.role in FOLLOWING or self.role in ("PreReadOnlyReplica", "ReadOnlyReplica"))
+
+    def replica_assigned(self, leader_id, assignment):
+        with self.lock:
+            if self.following(leader_id) and self.role == "PreReplica":
+                self._become("CatchingUp", "IS CATCHING UP... LEADER IS [{leader}]",
+                             leader=Plain("%s:%s" % endpoint(self.leader)))
+
+    def replica_heartbeat(self, leader_id, role, checkpoints):
+        with self.lock:
+            if not self.following(leader_id):
+                return
+            state = self.state
+            state.writer_checkpoint = state.chaser_checkpoint = checkpoints["writerCheckpoint"]
+            state.epoch_number, state.epoch_position = checkpoints["epochNumber"], checkpoints["epochPosition"]
+            state.epoch_id = checkpoints["epochId"]
+            if self.role in ("CatchingUp", "PreReadOnlyReplica") and self.role != role:
+                names = {"Follower": "IS FOLLOWER...", "Clone": "IS CLONE...",
+                         "ReadOnlyReplica": "IS READ ONLY REPLICA..."}
+                self._become(role, names[role] + " LEADER IS [{leader}]",
+                             leader=Plain("%s:%s" % endpoint(self.leader)))
+
+    def replica_lost(self, leader_id):
+        with self.lock:
+            if not self.following(leader_id):
+                return
+            if self.role in ("CatchingUp", "Follower", "Clone", "ReadOnlyReplica"):
+                LOG.info("Looks like node [{nodeEndPoint}] is DEAD (TCP connection lost). Issuing a gossip to "
+                         "confirm.", nodeEndPoint=Plain("%s:%s" % endpoint(self.leader)))
+                back = "PreReadOnlyReplica" if self.config.ReadOnlyReplica else "PreReplica"
+                self._become(back, "LOST THE CONNECTION TO THE LEADER, RECONNECTING...")
+            leader = self.leader
+        self.gossip.confirm(leader)

@@ -1,0 +1,150 @@
+"""The internal TCP channel (IntIp:IntTcpPort): replicas subscribe to the leader and both sides heartbeat.
+
+Line protocol (emulator-private): the replica sends `SUBSCRIBE <json>`, the leader answers `ASSIGN <json>`
+(Follower, Clone, ReadOnlyReplica, Drop or NotLeader), then sends `HB <json>` with its checkpoints every
+IntTcpHeartbeatInterval and the replica answers `HB`. Silence longer than interval + IntTcpHeartbeatTimeout
+closes the connection. In secure mode the connection is TLS and both ends must hold node certificates.
+"""
+import json
+import socket
+import ssl
+import threading
+
+from .log import LOG
+from .transport import PeerError
+
+RECONNECT_DELAY = 0.5
+
+
+def _send(stream, verb, body=None):
+    stream.sendall(("%s %s\n" % (verb, json.dumps(body)) if body is not None else verb + "\n").encode("utf-8"))
+
+
+def _receive(reader):
+    line = reader.readline()
+    if not line:
+        raise ConnectionError("connection closed")
+    verb, _space, rest = line.decode("utf-8").strip().partition(" ")
+    return verb, (json.loads(rest) if rest else None)
+
+
+class ReplicationServer:
+    def __init__(self, node, server_context):
+        self.node = node
+        config = node.config
+        self.interval = config.IntTcpHeartbeatInterval / 1000.0
+        self.silence = (config.IntTcpHeartbeatInterval + config.IntTcpHeartbeatTimeout) / 1000.0
+        self.context = server_context
+        self.listener = socket.create_server((config.IntIp, config.IntTcpPort), reuse_port=False)
+        self._closing = threading.Event()
+
+    def start(self):
+        threading.Thread(target=self._accept, name="int-tcp", daemon=True).start()
+
+    def stop(self):
+        self._closing.set()
+        self.listener.close()
+
+    def _accept(self):
+        while not self._closing.is_set():
+            try:
+                conn, address = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn, address), daemon=True).start()
+
+    def _serve(self, conn, address):
+        conn.settimeout(self.silence)
+        subscriber = None
+        try:
+            if self.context is not None:
+                conn = self.context.wrap_socket(conn, server_side=True)
+                if not self.node.identity.is_node(conn.getpeercert()):
+                    LOG.error("Rejected the internal TCP connection from {remote}: the client did not present a "
+                              "node certificate.", remote="%s:%s" % address[:2])
+                    return
+            reader = conn.makefile("rb")
+            verb, info = _receive(reader)
+            if verb != "SUBSCRIBE":
+                return
+            subscriber = info["instanceId"]
+            assignment = self.node.assign_replica(info)
+            _send(conn, "ASSIGN", assignment)
+            if assignment["role"] in ("Drop", "NotLeader"):
+                subscriber = None
+                return
+            self._heartbeat(conn, reader, subscriber)
+        except (OSError, ssl.SSLError, ValueError, ConnectionError):
+            pass
+        finally:
+            if subscriber:
+                self.node.release_replica(subscriber)
+            conn.close()
+
+    def _heartbeat(self, conn, reader, subscriber):
+        while not self._closing.is_set() and self.node.still_serves(subscriber):
+            _send(conn, "HB", self.node.leader_checkpoints())
+            verb, _ = _receive(reader)
+            if verb != "HB":
+                return
+            self._closing.wait(self.interval)
+
+
+class ReplicaClient:
+    """Follows one leader until the node changes leader or stops."""
+
+    def __init__(self, node, leader):
+        self.node = node
+        self.leader = leader
+        config = node.config
+        self.silence = (config.IntTcpHeartbeatInterval + config.IntTcpHeartbeatTimeout) / 1000.0
+        self.connect_timeout = config.GossipTimeoutMs / 1000.0
+
+    def start(self):
+        threading.Thread(target=self._run, name="replica", daemon=True).start()
+
+    def _connect(self):
+        host = self.leader["internalTcpHost"]
+        port = self.leader["internalSecureTcpPort"] or self.leader["internalTcpPort"]
+        if self.node.transport.identity is None:
+            conn = socket.create_connection((host, port), timeout=self.connect_timeout)
+        else:
+            conn = self.node.transport.connect_tls(host, port, self.connect_timeout)
+        conn.settimeout(self.silence)
+        return conn
+
+    def _run(self):
+        leader_id = self.leader["instanceId"]
+        while self.node.following(leader_id):
+            try:
+                conn = self._connect()
+            except (OSError, PeerError) as exc:
+                LOG.info("Connection to leader [{leader}] failed: {error}", error=str(exc),
+                         leader="%s:%s" % (self.leader["internalTcpHost"], self.leader["internalSecureTcpPort"]
+                                           or self.leader["internalTcpPort"]))
+                self.node.replica_lost(leader_id)
+                self.node.sleep(RECONNECT_DELAY)
+                continue
+            try:
+                self._session(conn, leader_id)
+            except (OSError, ssl.SSLError, ValueError, ConnectionError):
+                pass
+            finally:
+                conn.close()
+            if self.node.following(leader_id):
+                self.node.replica_lost(leader_id)
+                self.node.sleep(RECONNECT_DELAY)
+
+    def _session(self, conn, leader_id):
+        reader = conn.makefile("rb")
+        _send(conn, "SUBSCRIBE", self.node.subscription_info())
+        verb, assignment = _receive(reader)
+        if verb != "ASSIGN" or assignment["role"] in ("Drop", "NotLeader"):
+            return
+        self.node.replica_assigned(leader_id, assignment)
+        while self.node.following(leader_id):
+            verb, checkpoints = _receive(reader)
+            if verb != "HB":
+                return
+            self.node.replica_heartbeat(leader_id, assignment["role"], checkpoints)
+            _send(conn, "HB")
