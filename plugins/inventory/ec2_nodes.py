@@ -70,6 +70,13 @@ options:
     type: str
     default: private_ip
     choices: [private_ip, public_ip, private_dns, public_dns]
+  tags_variable:
+    description:
+      - The host variable holding all the instance's tags as a mapping.
+      - ansible-core 2.19 warns once per run that C(tags) is a reserved name (it is also a play keyword);
+        C(ec2_tags) avoids the warning.
+    type: str
+    default: tags
   endpoint_url:
     description:
       - The EC2 endpoint URL, for example an AWS-compatible emulator such as C(http://127.0.0.1:5000).
@@ -208,7 +215,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             hosts, warnings = build_hosts(instances, tag_key=self.get_option("tag_key"),
                                           hostnames=self.get_option("hostnames"),
-                                          ansible_host_from=self.get_option("ansible_host_from"))
+                                          ansible_host_from=self.get_option("ansible_host_from"),
+                                          tags_variable=self.get_option("tags_variable"))
         except ValueError as error:
             raise AnsibleParserError("esdb.cluster.ec2_nodes: %s" % error)
         for warning in warnings:

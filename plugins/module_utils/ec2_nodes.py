@@ -68,7 +68,7 @@ def host_name(instance, tags, hostnames):
     return instance.get(HOSTNAME_SOURCES[hostnames]) or instance["InstanceId"]
 
 
-def host_vars(instance, tags, tag_key, ansible_host_from):
+def host_vars(instance, tags, tag_key, ansible_host_from, tags_variable="tags"):
     variables = {
         "eventstore_node_ip": instance.get("PrivateIpAddress"),
         "private_ip_address": instance.get("PrivateIpAddress"),
@@ -82,7 +82,7 @@ def host_vars(instance, tags, tag_key, ansible_host_from):
         "region": instance.get("Region"),
         "eventstore_cluster": tags.get(tag_key),
         "eventstore_node_index": node_index(tags.get(NODE_INDEX_TAG)),
-        "tags": tags,
+        tags_variable: tags,
     }
     address = instance.get(ADDRESS_SOURCES[ansible_host_from])
     if address:
@@ -97,7 +97,8 @@ def _sort_key(instance, tag_key):
             instance.get("Region") or "", instance["InstanceId"])
 
 
-def build_hosts(instances, tag_key=DEFAULT_TAG_KEY, hostnames="name_tag", ansible_host_from="private_ip"):
+def build_hosts(instances, tag_key=DEFAULT_TAG_KEY, hostnames="name_tag", ansible_host_from="private_ip",
+                tags_variable="tags"):
     """Return (hosts, warnings) for slimmed instances.
 
     Each host is a dict with `name`, `groups` and `vars`. Hosts come out in a
@@ -121,7 +122,7 @@ def build_hosts(instances, tag_key=DEFAULT_TAG_KEY, hostnames="name_tag", ansibl
                             % (instance["InstanceId"], name))
             name = instance["InstanceId"]
         taken.add(name)
-        variables = host_vars(instance, tags, tag_key, ansible_host_from)
+        variables = host_vars(instance, tags, tag_key, ansible_host_from, tags_variable)
         if "ansible_host" not in variables:
             warnings.append("%s has no %s; ansible_host is not set for it" % (name, ansible_host_from))
         groups = [ALL_NODES_GROUP]

@@ -66,7 +66,6 @@ def ansible_env(extra=None):
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_PATH),
         "ANSIBLE_CONFIG": str(REPO_ROOT / "ansible.cfg"),
-        "ANSIBLE_CALLBACKS_ENABLED": "",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
@@ -85,6 +84,13 @@ def run(args, env=None, cwd=REPO_ROOT, timeout=600):
                           timeout=timeout, check=False)
     output = proc.stdout + proc.stderr
     return proc.returncode, output, time.monotonic() - started
+
+
+def json_document(output):
+    """The first JSON document in a command's output (warnings may follow it)."""
+    import json
+
+    return json.JSONDecoder().raw_decode(output[output.index("{"):])[0]
 
 
 def write_plugin_config(directory, **options):

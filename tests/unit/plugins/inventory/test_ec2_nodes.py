@@ -198,6 +198,13 @@ def test_ansible_host_from_public_ip(aws, tmp_path):
     assert inventory.get_host("esdb-1").vars["eventstore_node_ip"] == instance["PrivateIpAddress"]
 
 
+def test_tags_variable_renames_the_tags_host_var(aws, tmp_path):
+    launch("eu-west-1", "esdb", 1)
+    host_vars = parse(tmp_path, regions=["eu-west-1"], tags_variable="ec2_tags").get_host("esdb-1").vars
+    assert host_vars["ec2_tags"]["Name"] == "esdb-1"
+    assert "tags" not in host_vars
+
+
 def test_constructed_options(aws, tmp_path):
     launch("eu-west-1", "esdb", 3)
     inventory = parse(tmp_path, regions=["eu-west-1"],

@@ -1,0 +1,164 @@
+"""provision.yml -> esdb.cluster.ec2_nodes -> teardown.yml against a local moto EC2 server."""
+
+import json
+import re
+
+import pytest
+
+from aws_moto import MotoEndpoint, json_document, run, write_plugin_config
+
+pytestmark = pytest.mark.slow
+
+REGION = "eu-west-1"
+AMI = "ami-12c6146b"
+ADMIN_CIDR = "203.0.113.0/24"
+VPC_CIDR = "10.42.0.0/16"
+LIVE_STATES = ["pending", "running", "stopping", "stopped"]
+
+
+@pytest.fixture(scope="module")
+def moto():
+    with MotoEndpoint() as endpoint:
+        ec2 = endpoint.ec2(REGION)
+        vpc = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+                   for cidr, zone in (("10.42.0.0/24", REGION + "a"), ("10.42.1.0/24", REGION + "b"))]
+        other_vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+        foreign_subnet = ec2.create_subnet(VpcId=other_vpc, CidrBlock="10.99.0.0/24")["Subnet"]["SubnetId"]
+        endpoint.fixture = {"ec2": ec2, "vpc": vpc, "subnets": subnets, "foreign_subnet": foreign_subnet}
+        yield endpoint
+
+
+def cluster_vars(moto, **overrides):
+    extra_vars = {"aws_region": REGION, "aws_endpoint_url": moto.url, "eventstore_ami_id": AMI,
+                  "eventstore_vpc_subnet_ids": moto.fixture["subnets"], "eventstore_admin_cidrs": [ADMIN_CIDR],
+                  "eventstore_wait_for_ssh": False}
+    extra_vars.update(overrides)
+    return {k: v for k, v in extra_vars.items() if v is not None}
+
+
+def playbook(name, extra_vars, env=None):
+    return run(["ansible-playbook", "-i", "localhost,", "playbooks/%s.yml" % name, "-e", json.dumps(extra_vars)],
+               env=env)
+
+
+def recap(output):
+    match = re.search(r"localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
+    assert match, output
+    return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups())))
+
+
+def live_instances(ec2, cluster="esdb"):
+    reservations = ec2.describe_instances(Filters=[{"Name": "tag:eventstore_cluster", "Values": [cluster]},
+                                                   {"Name": "instance-state-name", "Values": LIVE_STATES}])
+    instances = [i for r in reservations["Reservations"] for i in r["Instances"]]
+    return {tags(i)["Name"]: i for i in instances}
+
+
+def tags(resource):
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+
+
+def inventory(moto, tmp_path, *args, **options):
+    config = write_plugin_config(tmp_path, regions=[REGION], endpoint_url=moto.url, **options)
+    return run(["ansible-inventory", "-i", str(config)] + list(args))
+
+
+def group_hosts(moto, tmp_path, group, **options):
+    """The hosts `ansible-inventory --graph GROUP` shows under GROUP, and the raw output."""
+    rc, out, _ = inventory(moto, tmp_path, "--graph", group, **options)
+    assert rc == 0, out
+    assert re.search(r"^@%s:$" % group, out, re.M), out
+    return sorted(set(re.findall(r"--([^@\s]\S*)$", out, re.M))), out
+
+
+def assert_security_group(ec2, vpc, external_tcp):
+    group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["eventstore-esdb"]}])
+    [group] = group["SecurityGroups"]
+    assert group["VpcId"] == vpc
+    rules = set()
+    for permission in group["IpPermissions"]:
+        for source in permission["IpRanges"]:
+            rules.add((permission["FromPort"], source["CidrIp"]))
+        for source in permission["UserIdGroupPairs"]:
+            rules.add((permission["FromPort"], "self" if source["GroupId"] == group["GroupId"] else source["GroupId"]))
+        assert permission.get("Ipv6Ranges", []) == []
+    expected = {(22, ADMIN_CIDR), (2113, "self"), (1112, "self"), (2113, VPC_CIDR)}
+    if external_tcp:
+        expected.add((1113, VPC_CIDR))
+    assert rules == expected
+    assert all(cidr != "0.0.0.0/0" for _port, cidr in rules)
+    return group["GroupId"]
+
+
+def test_cluster_lifecycle(moto, tmp_path):
+    ec2, subnets = moto.fixture["ec2"], moto.fixture["subnets"]
+
+    # 1. provision
+    rc, out, _ = playbook("provision", cluster_vars(moto))
+    assert rc == 0, out
+    assert recap(out)["changed"] > 0
+    nodes = live_instances(ec2)
+    assert sorted(nodes) == ["esdb-1", "esdb-2", "esdb-3"]
+
+    # 2-3. the inventory plugin sees every node, its groups and its private IP
+    assert group_hosts(moto, tmp_path, "eventstore_esdb")[0] == ["esdb-1", "esdb-2", "esdb-3"]
+    all_nodes, out = group_hosts(moto, tmp_path, "eventstore")
+    assert all_nodes == ["esdb-1", "esdb-2", "esdb-3"]
+    assert "--@eventstore_esdb:" in out
+    for name, instance in nodes.items():
+        rc, out, _ = inventory(moto, tmp_path, "--host", name)
+        assert rc == 0, out
+        host_vars = json_document(out)
+        assert host_vars["eventstore_node_ip"] == instance["PrivateIpAddress"]
+        assert host_vars["ansible_host"] == instance["PrivateIpAddress"]
+        assert host_vars["instance_id"] == instance["InstanceId"]
+        assert host_vars["eventstore_node_index"] == int(name.split("-")[1])
+        assert host_vars["private_ip_address"].startswith("10.42.")
+
+    # 4. least-privilege security group, IMDSv2, encrypted gp3 root volumes, round-robin subnets
+    group_id = assert_security_group(ec2, moto.fixture["vpc"], external_tcp=False)
+    for name, instance in nodes.items():
+        index = int(tags(instance)["eventstore_node_index"])
+        assert tags(instance)["eventstore_cluster"] == "esdb"
+        assert instance["SubnetId"] == subnets[(index - 1) % len(subnets)]
+        assert [g["GroupId"] for g in instance["SecurityGroups"]] == [group_id]
+        assert instance["MetadataOptions"]["HttpTokens"] == "required"
+        assert "PublicIpAddress" not in instance
+        [root] = [m for m in instance["BlockDeviceMappings"] if m["DeviceName"] == instance["RootDeviceName"]]
+        [volume] = ec2.describe_volumes(VolumeIds=[root["Ebs"]["VolumeId"]])["Volumes"]
+        assert (volume["VolumeType"], volume["Encrypted"], volume["Size"]) == ("gp3", True, 20)
+
+    # 5. a rerun changes nothing
+    rc, out, _ = playbook("provision", cluster_vars(moto))
+    assert rc == 0, out
+    assert recap(out)["changed"] == 0, out
+    assert {n: i["InstanceId"] for n, i in live_instances(ec2).items()} == \
+        {n: i["InstanceId"] for n, i in nodes.items()}
+
+    # scale out to 5 with external TCP, then back to 3: surplus indexes go, the first three stay
+    rc, out, _ = playbook("provision", cluster_vars(moto, eventstore_cluster_size=5, eventstore_external_tcp=True))
+    assert rc == 0, out
+    assert sorted(live_instances(ec2)) == ["esdb-1", "esdb-2", "esdb-3", "esdb-4", "esdb-5"]
+    assert_security_group(ec2, moto.fixture["vpc"], external_tcp=True)
+    rc, out, _ = playbook("provision", cluster_vars(moto))
+    assert rc == 0, out
+    assert {n: i["InstanceId"] for n, i in live_instances(ec2).items()} == \
+        {n: i["InstanceId"] for n, i in nodes.items()}
+    assert_security_group(ec2, moto.fixture["vpc"], external_tcp=False)
+
+    # 6. teardown: refused without confirmation, then complete, then a harmless rerun
+    rc, out, _ = playbook("teardown", cluster_vars(moto))
+    assert rc != 0
+    assert "Refusing to tear down" in out and "eventstore_teardown_confirm=esdb" in out
+    assert len(live_instances(ec2)) == 3
+    for attempt in ("first", "rerun"):
+        rc, out, _ = playbook("teardown", cluster_vars(moto, eventstore_teardown_confirm="esdb"))
+        assert rc == 0, out
+        if attempt == "rerun":
+            assert recap(out)["changed"] == 0, out
+        assert live_instances(ec2) == {}
+        groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["eventstore-esdb"]}])
+        assert groups["SecurityGroups"] == []
+
+    assert group_hosts(moto, tmp_path, "eventstore_esdb", clusters=["esdb"])[0] == []
