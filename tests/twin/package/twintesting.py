@@ -67,13 +67,21 @@ def extract(deb, dest):
     return dest
 
 
+# Each test module imports the fixture below, which makes it a separate definition per module: this
+# keeps one build per session.
+_SESSION_BUILD = {}
+
+
 @pytest.fixture(scope="session")
 def twin_build(tmp_path_factory, request):
     """A from-scratch build (packages, throwaway key, signed repository) in a private directory."""
+    if _SESSION_BUILD:
+        return _SESSION_BUILD
     build_dir = tmp_path_factory.mktemp("twin-build")
     started = time.monotonic()
     proc = twinctl("build", build_dir=build_dir, emulator_dir=EMULATOR_DIR)
     seconds = time.monotonic() - started
     report(request, f"cold build (2 debs + key + signed repo) took {seconds:.2f}s wall: {proc.stderr.strip()}")
     debs = {v: build_dir / "debs" / f"eventstore-oss_{v}_all.deb" for v in ("22.10.0", "22.10.1")}
-    return {"dir": build_dir, "debs": debs, "repo": build_dir / "repo" / REPO_PATH, "seconds": seconds}
+    _SESSION_BUILD.update(dir=build_dir, debs=debs, repo=build_dir / "repo" / REPO_PATH, seconds=seconds)
+    return _SESSION_BUILD
