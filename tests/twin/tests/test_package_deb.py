@@ -73,6 +73,15 @@ def test_default_config_is_a_commented_single_node_yaml(twin_build, tmp_path):
     assert config.get("ClusterSize", 1) == 1 and "Insecure" not in config
 
 
+def test_default_config_is_accepted_by_the_packaged_emulator(twin_build, tmp_path):
+    root = extract(twin_build["debs"]["22.10.0"], tmp_path)
+    config = root / "etc/eventstore/eventstore.conf"
+    proc = subprocess.run([sys.executable, "-B", str(root / "usr/bin/eventstored"), "--config", str(config),
+                           "--what-if"], capture_output=True, text=True, timeout=30, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("(Yaml)") == len(yaml.safe_load(config.read_text()))
+
+
 def test_unit_runs_as_eventstore_with_a_file_limit(twin_build, tmp_path):
     root = extract(twin_build["debs"]["22.10.0"], tmp_path)
     unit = configparser.ConfigParser(strict=True, interpolation=None)
