@@ -11,7 +11,7 @@ import shutil
 import time
 
 from dockercli import docker, inspect, labels_of, require_engine
-from twinutil import DEFAULT_BUILD_DIR, TwinError, run
+from twinutil import DEFAULT_BUILD_DIR, TwinError, exclusive, run
 
 IMAGE = "esdb-twin/debian12-systemd:latest"
 SUITE = "bookworm"
@@ -121,14 +121,22 @@ def ensure_image(cache_dir=CACHE_DIR, rebuild=False):
     image_id, current = image_status()
     action = "reused"
     if rebuild or not current:
-        cached = os.path.isfile(tarball_path(cache_dir))
-        tarball = build_tarball(cache_dir)
-        changes = [*IMPORT_CHANGES, f"LABEL {RECIPE_LABEL}={recipe_key()}"]
-        args = ["import"]
-        for change in changes:
-            args += ["--change", change]
-        docker(*args, tarball, IMAGE, timeout=900)
-        image_id, _ = image_status()
-        action = "imported from cached rootfs" if cached else "bootstrapped and imported"
+        with exclusive(os.path.join(cache_dir, ".image.lock")):
+            image_id, action = _import(cache_dir, rebuild)
     return {"image": IMAGE, "id": image_id, "action": action,
             "seconds": round(time.monotonic() - started, 3)}
+
+
+def _import(cache_dir, rebuild):
+    """Import the image unless a concurrent run already did; return (image id, action)."""
+    image_id, current = image_status()
+    if current and not rebuild:
+        return image_id, "reused"
+    cached = os.path.isfile(tarball_path(cache_dir))
+    tarball = build_tarball(cache_dir)
+    args = ["import"]
+    for change in (*IMPORT_CHANGES, f"LABEL {RECIPE_LABEL}={recipe_key()}"):
+        args += ["--change", change]
+    docker(*args, tarball, IMAGE, timeout=900)
+    image_id, _ = image_status()
+    return image_id, "imported from cached rootfs" if cached else "bootstrapped and imported"

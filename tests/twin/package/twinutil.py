@@ -1,5 +1,7 @@
 """Shared helpers for the local twin build scripts: errors, commands, hashing."""
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -36,6 +38,18 @@ def run(cmd, *, env=None, input_data=None, timeout=600, cwd=None):
         detail = proc.stderr.decode(errors="replace").strip() or proc.stdout.decode(errors="replace").strip()
         raise TwinError(f"command failed (exit {proc.returncode}): {' '.join(cmd)}\n{detail}")
     return proc.stdout
+
+
+@contextlib.contextmanager
+def exclusive(lock_path):
+    """Hold an exclusive lock on lock_path, so that concurrent twinctl runs take turns."""
+    os.makedirs(os.path.dirname(lock_path), exist_ok=True)
+    with open(lock_path, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def is_ignored(name):

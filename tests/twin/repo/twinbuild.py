@@ -7,7 +7,7 @@ import time
 
 import aptrepo
 import debbuild
-from twinutil import DEFAULT_BUILD_DIR, EMULATOR_DIR, tree_digest
+from twinutil import DEFAULT_BUILD_DIR, EMULATOR_DIR, exclusive, tree_digest
 
 BUILDER_SOURCES = (
     debbuild.FILES_DIR,
@@ -49,8 +49,13 @@ class BuildLayout:
 
 def build(build_dir=DEFAULT_BUILD_DIR, emulator_dir=EMULATOR_DIR, force=False, new_key=False):
     """Build when inputs changed (or when forced); return a summary dict."""
-    started = time.monotonic()
     layout = BuildLayout(build_dir)
+    with exclusive(os.path.join(layout.build_dir, ".build.lock")):
+        return _build(layout, emulator_dir, force, new_key)
+
+
+def _build(layout, emulator_dir, force, new_key):
+    started = time.monotonic()
     debbuild.check_emulator(emulator_dir)
     inputs = tree_digest([emulator_dir, *BUILDER_SOURCES])
     stamp = layout.read_stamp()
