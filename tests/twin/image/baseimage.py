@@ -76,7 +76,8 @@ def harden(rootfs):
 
 def _debootstrap(rootfs):
     if os.geteuid() != 0:
-        raise TwinError("building the base image runs debootstrap, which needs root: run `sudo tests/twin/twinctl image`")
+        raise TwinError("building the base image runs debootstrap, which needs root: "
+                        "run `sudo tests/twin/twinctl image`")
     if shutil.which("debootstrap") is None:
         raise TwinError("debootstrap not found: apt-get install -y debootstrap")
     shutil.rmtree(rootfs, ignore_errors=True)

@@ -47,6 +47,11 @@ class BuildLayout:
             return {}
 
 
+def inputs_digest(emulator_dir=EMULATOR_DIR):
+    """What a build depends on: the emulator tree and these build scripts."""
+    return tree_digest([emulator_dir, *BUILDER_SOURCES])
+
+
 def build(build_dir=DEFAULT_BUILD_DIR, emulator_dir=EMULATOR_DIR, force=False, new_key=False):
     """Build when inputs changed (or when forced); return a summary dict."""
     layout = BuildLayout(build_dir)
@@ -57,7 +62,7 @@ def build(build_dir=DEFAULT_BUILD_DIR, emulator_dir=EMULATOR_DIR, force=False, n
 def _build(layout, emulator_dir, force, new_key):
     started = time.monotonic()
     debbuild.check_emulator(emulator_dir)
-    inputs = tree_digest([emulator_dir, *BUILDER_SOURCES])
+    inputs = inputs_digest(emulator_dir)
     stamp = layout.read_stamp()
     if new_key:
         aptrepo.stop_gpg_agent(layout.gnupg_home)
