@@ -37,6 +37,7 @@ class Elections:
         self.accepted = {}
         self.resigning_id = None
         self.running = False
+        self.pending = False
         self.next_attempt = 0.0
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="elections")
 
@@ -81,10 +82,15 @@ class Elections:
 
     # Coordinator side.
 
-    def maybe_start(self):
-        """Called by the controller: start one round if none runs and the retry delay has passed."""
-        if self.running or time.monotonic() < self.next_attempt:
+    def request(self):
+        """Ask for a round (22.10's StartElections); it starts at the next tick the retry delay allows."""
+        self.pending = True
+
+    def tick(self):
+        """Called by the controller under node.lock: start a requested round if none runs."""
+        if not self.pending or self.running or time.monotonic() < self.next_attempt:
             return
+        self.pending = False
         self.running = True
         threading.Thread(target=self._round, name="election-round", daemon=True).start()
 

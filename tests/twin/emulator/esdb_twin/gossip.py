@@ -158,11 +158,16 @@ class Gossip:
             if not entry["isAlive"] and age >= self.dead_removal:
                 del self.cluster[key]
 
-    def mark_alive(self, instance_id, alive):
+    def elections_done(self, leader_id):
+        """As 22.10 does on ElectionsDone: the winner is Leader in our view, every other member Unknown."""
         with self.node.lock:
+            before = dict(self.cluster)
+            stamp = timestamp(utc_now())
             for key, entry in self.cluster.items():
-                if entry["instanceId"] == instance_id and entry["isAlive"] != alive:
-                    self.cluster[key] = dict(entry, isAlive=alive, timeStamp=timestamp(utc_now()))
+                if entry is not self.node.me:
+                    state = "Leader" if entry["instanceId"] == leader_id else "Unknown"
+                    self.cluster[key] = dict(entry, state=state, timeStamp=stamp)
+            self._log_change(before, "Elections Done")
 
     def _log_change(self, before, source):
         if _shape(before) == _shape(self.cluster):

@@ -126,7 +126,7 @@ class Node:
                 LOG.info("LEADER DISCOVERY timed out. Proceeding to UNKNOWN state.")
                 self._become("Unknown", "IS UNKNOWN...")
             elif role == "Unknown" and len(voters) >= self.config.quorum:
-                self.elections.maybe_start()
+                self.elections.request()
         elif role in FOLLOWING or role in ("PreReadOnlyReplica", "ReadOnlyReplica"):
             self._check_leader()
         elif role == "ReadOnlyLeaderless":
@@ -140,6 +140,10 @@ class Node:
             self._become("Leader", "IS LEADER... SPARTA!")
         elif role == "Leader":
             self._lead(now, voters)
+        if self.role in ("Unknown", "Leader"):
+            self.elections.tick()
+        else:
+            self.elections.pending = False
         self._persist(now)
 
     def _check_leader(self):
@@ -161,7 +165,7 @@ class Node:
         if len(self._alive_leaders()) > 1:
             LOG.debug("There are MULTIPLE LEADERS according to gossip, need to start elections. LEADER: [{leader}]",
                       leader=self.name)
-            self.elections.maybe_start()
+            self.elections.request()
         if len(voters) < self.config.quorum:
             self._no_quorum_since = self._no_quorum_since or now
             if now - self._no_quorum_since >= self.config.GossipTimeoutMs / 1000.0:
@@ -186,6 +190,7 @@ class Node:
 
     def elected(self, leader):
         with self.lock:
+            self.gossip.elections_done(leader["instanceId"])
             if leader["instanceId"] != self.elections.resigning_id:
                 self.elections.resigning_id = None
             if leader["instanceId"] == self.me["instanceId"]:

@@ -1,0 +1,212 @@
+"""Gossip, elections and replication of emulator clusters on 127.0.10.x (insecure mode, fast timings)."""
+import time
+
+import requests
+
+from emu_cluster import FAST, ZERO_ID, wait_for
+
+IPS = ["127.0.10.1", "127.0.10.2", "127.0.10.3"]
+
+
+def hold(probe, seconds, what):
+    """Assert that `probe` stays true for `seconds` (for things that must never happen)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert probe(), what
+        time.sleep(0.1)
+
+
+def started(emulators, ips=IPS, **kwargs):
+    cluster = emulators.cluster(ips, **kwargs).start()
+    leader = wait_for(cluster.agreed_leader, what="one agreed leader and two followers")
+    return cluster, leader
+
+
+def test_three_nodes_elect_within_three_gossip_intervals(emulators):
+    interval_ms = 500
+    cluster = emulators.cluster(IPS, settings={"GossipIntervalMs": interval_ms})
+    for node in cluster.nodes[:2]:
+        node.start()
+    cluster.nodes[2].start()
+    wait_for(cluster.nodes[2].is_up, interval=0.02, what="the third node to start")
+    third_started = time.monotonic()
+    wait_for(lambda: any(cluster.leaders([n])[0] for n in cluster.nodes), timeout=3 * interval_ms / 1000.0,
+             interval=0.02, what="a leader within 3 gossip intervals of the third node starting")
+    elapsed = time.monotonic() - third_started
+    leader = wait_for(cluster.agreed_leader, what="agreement")
+    assert elapsed <= 3 * interval_ms / 1000.0
+    wait_for(lambda: [(m["epochNumber"], m["isAlive"]) for m in leader.members()] == [(0, True)] * 3,
+             what="the leader's view to show epoch 0 everywhere")
+
+
+def test_followers_track_the_leaders_writer_checkpoint(emulators):
+    cluster, leader = started(emulators)
+    first = leader.me()["writerCheckpoint"]
+    follower = next(n for n in cluster.nodes if n is not leader)
+    wait_for(lambda: follower.me()["writerCheckpoint"] > first, what="the follower's writer checkpoint to advance")
+    assert follower.me()["epochId"] == leader.me()["epochId"]
+
+
+def test_failover_elects_another_leader_with_a_new_epoch(emulators):
+    cluster, leader = started(emulators)
+    old = leader.me()
+    leader.kill()
+    rest = [n for n in cluster.nodes if n is not leader]
+    new_leader = wait_for(lambda: cluster.agreed_leader(rest), what="a new leader among the two survivors")
+    assert new_leader.me()["instanceId"] != old["instanceId"]
+    assert new_leader.me()["epochNumber"] == old["epochNumber"] + 1
+    dead = [m for m in new_leader.members() if m["instanceId"] == old["instanceId"]]
+    assert dead and not dead[0]["isAlive"]
+
+
+def test_no_leader_with_two_of_three_down_and_the_leader_steps_down(emulators):
+    cluster, leader = started(emulators)
+    for node in cluster.nodes:
+        if node is not leader:
+            node.kill()
+    wait_for(lambda: leader.state() == "Unknown", what="the leader without quorum to step down")
+    assert "=== NO QUORUM EMERGED WITHIN TIMEOUT... RETIRING..." in leader.log()
+    hold(lambda: leader.state() not in ("Leader", "PreLeader"), 2.0, "a lone node must not lead a 3-node cluster")
+
+
+def test_placeholders_for_seeds_before_first_contact(emulators):
+    node = emulators.cluster(IPS).nodes[0].start()
+    wait_for(node.is_up, what="node up")
+    seeds = [m for m in node.members() if m["httpEndPointIp"] != node.ip]
+    assert sorted(m["httpEndPointIp"] for m in seeds) == IPS[1:]
+    for member in seeds:
+        assert member["instanceId"] == ZERO_ID and member["epochId"] == ZERO_ID
+        assert member["state"] == "Manager"
+        assert [member[k] for k in ("writerCheckpoint", "chaserCheckpoint", "lastCommitPosition", "epochNumber")] \
+            == [-1, -1, -1, -1]
+    wait_for(lambda: not any(m["isAlive"] for m in node.members() if m["httpEndPointIp"] != node.ip),
+             what="unreachable seeds marked dead")
+    assert node.state() not in ("Leader", "PreLeader")
+
+
+def test_resign_hands_leadership_to_another_node(emulators):
+    cluster, leader = started(emulators)
+    old_id = leader.me()["instanceId"]
+    assert leader.request("POST", "/admin/node/resign").status_code == 200
+    new_leader = wait_for(lambda: (lambda n: n if n and n is not leader else None)(cluster.agreed_leader()),
+                          what="another node elected after resignation")
+    assert new_leader.me()["instanceId"] != old_id
+    assert leader.state() == "Follower"
+    assert "IS RESIGNING LEADER..." in leader.log()
+
+
+def test_blocked_replication_port_keeps_followers_out(emulators):
+    # Every node advertises an internal TCP port nobody listens on, as if 1112 were blocked between nodes.
+    cluster = emulators.cluster(IPS, settings={"IntTcpPortAdvertiseAs": 1199}).start()
+    leader = wait_for(lambda: next((n for n in cluster.nodes if n.state() == "Leader"), None), what="a leader")
+    others = [n for n in cluster.nodes if n is not leader]
+    wait_for(lambda: all(n.state() == "PreReplica" for n in others), what="the others to try to replicate")
+    hold(lambda: not {n.state() for n in others} & {"CatchingUp", "Follower", "Clone"}, 2.0,
+         "followers must not get past PreReplica without the leader's internal TCP endpoint")
+    assert "Connection to leader [\"%s:1199\"] failed" % leader.ip in others[0].log()
+
+
+def test_read_only_replica_never_votes_or_leads(emulators):
+    ips = IPS + ["127.0.10.4"]
+    cluster = emulators.cluster(ips, extra={3: {"ReadOnlyReplica": True, "GossipSeed": ["%s:2113" % i for i in IPS]}})
+    cluster.start()
+    replica = cluster.nodes[3]
+    voters = cluster.nodes[:3]
+    leader = wait_for(lambda: cluster.agreed_leader(voters), what="a leader among voters")
+    wait_for(lambda: replica.state() == "ReadOnlyReplica", what="the replica to replicate")
+    assert replica.me()["isReadOnlyReplica"] is True
+    assert "ReadOnlyLeaderless" in replica.log() and "READ ONLY PRE-REPLICA STATE" in replica.log()
+    leader.kill()
+    survivors = [n for n in voters if n is not leader]
+    wait_for(lambda: cluster.agreed_leader(survivors), what="a new leader among voters")
+    wait_for(lambda: replica.state() == "ReadOnlyReplica", what="the replica to follow the new leader")
+
+
+def test_surplus_node_is_dropped_unless_allowed(emulators):
+    ips = IPS + ["127.0.10.4"]
+    seeds = {i: {"GossipSeed": ["%s:2113" % o for o in ips if o != ip]} for i, ip in enumerate(ips)}
+    cluster = emulators.cluster(ips, extra=seeds).start()
+    wait_for(lambda: sorted(n.state() for n in cluster.nodes)[:3] == ["Follower", "Follower", "Leader"],
+             what="a leader and two followers")
+    hold(lambda: sorted(n.state() for n in cluster.nodes).count("Follower") == 2
+         and "Clone" not in [n.state() for n in cluster.nodes], 1.5, "no third follower or clone")
+
+
+def test_surplus_node_becomes_clone_when_allowed(emulators):
+    ips = IPS + ["127.0.10.4"]
+    seeds = {i: {"GossipSeed": ["%s:2113" % o for o in ips if o != ip]} for i, ip in enumerate(ips)}
+    cluster = emulators.cluster(ips, settings={"UnsafeAllowSurplusNodes": True}, extra=seeds).start()
+    wait_for(lambda: sorted(n.state() for n in cluster.nodes) == ["Clone", "Follower", "Follower", "Leader"],
+             what="leader, two followers and a clone")
+
+
+def _fake_peer_gossip(node, state, age_seconds=0.0):
+    """What a (non-existent) node at 127.0.10.9 would POST to /gossip about itself."""
+    member = dict(node.me(), instanceId="11111111-2222-3333-4444-555555555555", state=state, isAlive=True,
+                  httpHost="127.0.10.9", httpPort=2113, internalTcpHost="127.0.10.9", externalTcpHost="127.0.10.9",
+                  epochNumber=50)
+    stamp = time.time() - age_seconds
+    member["timeStamp"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp)) + ".5Z"
+    body = {"server": {"host": "127.0.10.9", "port": 2113}, "members": [member]}
+    return node.request("POST", "/gossip", json=body)
+
+
+def single(emulators, ip="127.0.10.5", **settings):
+    conf = dict(FAST, Insecure=True, ClusterSize=1, DiscoverViaDns=False, LogLevel="Debug", **settings)
+    node = emulators.node(ip, conf).start()
+    wait_for(lambda: node.state() == "Leader", what="a single node to lead")
+    return node
+
+
+def test_leader_seeing_a_second_leader_starts_elections(emulators):
+    node = single(emulators)
+    assert _fake_peer_gossip(node, "Leader").status_code == 200
+    wait_for(lambda: "There are MULTIPLE LEADERS according to gossip, need to start elections" in node.log(),
+             what="the multiple-leaders log line")
+    tail = node.log().split("There are MULTIPLE LEADERS", 1)[1]
+    wait_for(lambda: "SHIFT TO LEADER ELECTION" in node.log().split("There are MULTIPLE LEADERS", 1)[1],
+             what="an election after the multiple-leaders line")
+    assert tail is not None
+    wait_for(lambda: node.state() == "Leader", what="the node to keep leading once the ghost is dead")
+
+
+def test_clock_skew_is_logged(emulators):
+    node = single(emulators, "127.0.10.6", GossipAllowedDifferenceMs=1000)
+    assert _fake_peer_gossip(node, "Follower", age_seconds=7200).status_code == 200
+    wait_for(lambda: "Time difference between us and [\"127.0.10.9:2113\"] is too great!" in node.log(),
+             what="the clock-skew error")
+
+
+def test_dns_discovery_default_ignores_gossip_seeds(emulators):
+    cluster = emulators.cluster(IPS, settings={"DiscoverViaDns": True}).start()
+    node = cluster.nodes[0]
+    wait_for(lambda: "Error while retrieving cluster members through DNS." in node.log(), what="the DNS error")
+    hold(lambda: [m["httpEndPointIp"] for m in node.members()] == [node.ip]
+         and not any(cluster.leaders()), 1.5, "DNS discovery of fake.dns finds nobody and elects nobody")
+
+
+def test_state_survives_restart_and_epoch_advances(emulators):
+    node = single(emulators, "127.0.10.7")
+    wait_for(lambda: node.me()["writerCheckpoint"] > 200, what="simulated writes")
+    before = node.me()
+    assert node.stop() == 0
+    assert "IS SHUT DOWN." in node.log()
+    assert (node.dir / "db" / "writer.chk").stat().st_size == 8
+    node.start()
+    wait_for(lambda: node.state() == "Leader", what="the restarted node to lead again")
+    after = node.me()
+    assert after["epochNumber"] == before["epochNumber"] + 1
+    assert after["epochPosition"] >= before["writerCheckpoint"]
+    assert after["instanceId"] != before["instanceId"]
+
+
+def test_admin_shutdown_stops_the_node(emulators):
+    node = single(emulators, "127.0.10.8")
+    assert node.request("POST", "/admin/shutdown").status_code == 200
+    node.process.wait(10)
+    assert node.process.returncode == 0
+    try:
+        node.request("GET", "/health/live", timeout=1)
+        raise AssertionError("the node still answers after /admin/shutdown")
+    except requests.ConnectionError:
+        pass
