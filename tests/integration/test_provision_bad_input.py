@@ -1,0 +1,174 @@
+"""Bad input to provision.yml, teardown.yml and esdb.cluster.ec2_nodes: a clear message, no traceback, nothing launched."""
+
+import json
+
+import pytest
+
+from aws_moto import DUMMY_AWS_ENV, MotoEndpoint, ansible_env, free_port, run, write_plugin_config
+
+pytestmark = pytest.mark.slow
+
+REGION = "eu-west-1"
+
+
+@pytest.fixture(scope="module")
+def moto():
+    with MotoEndpoint() as endpoint:
+        ec2 = endpoint.ec2(REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.42.0.0/24")["Subnet"]["SubnetId"]
+        other_vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
+        foreign = ec2.create_subnet(VpcId=other_vpc, CidrBlock="10.99.0.0/24")["Subnet"]["SubnetId"]
+        endpoint.fixture = {"ec2": ec2, "vpc": vpc, "subnet": subnet, "foreign_subnet": foreign}
+        yield endpoint
+
+
+def base_vars(moto):
+    return {"aws_region": REGION, "aws_endpoint_url": moto.url, "eventstore_ami_id": "ami-12c6146b",
+            "eventstore_vpc_subnet_ids": [moto.fixture["subnet"]], "eventstore_admin_cidrs": ["203.0.113.0/24"],
+            "eventstore_wait_for_ssh": False}
+
+
+def without_credentials():
+    return ansible_env({name: "" for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")})
+
+
+def assert_refused(moto, output, *fragments):
+    assert "Traceback" not in output, output
+    for fragment in fragments:
+        assert fragment in " ".join(output.split()), output
+    running = moto.fixture["ec2"].describe_instances(
+        Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}])["Reservations"]
+    assert running == [], "nothing may be launched after bad input"
+
+
+PROVISION_CASES = {
+    "missing admin cidrs": (
+        {"eventstore_admin_cidrs": None},
+        ["eventstore_admin_cidrs is missing or empty", "There is deliberately no default"]),
+    "admin cidrs as a string": (
+        {"eventstore_admin_cidrs": "203.0.113.0/24"},
+        ["eventstore_admin_cidrs is missing or empty"]),
+    "admin cidr that is not a CIDR": (
+        {"eventstore_admin_cidrs": ["203.0.113.7"]},
+        ["eventstore_admin_cidrs must be a list of IPv4 CIDR blocks", "not valid: ['203.0.113.7']"]),
+    "open client cidr typo": (
+        {"eventstore_client_cidrs": ["0.0.0.0/33"]},
+        ["eventstore_client_cidrs must be a list of IPv4 CIDR blocks", "not valid: ['0.0.0.0/33']"]),
+    "even size without opt-in": (
+        {"eventstore_cluster_size": 4},
+        ["eventstore_cluster_size 4 is even", "Use 3 or 5", "eventstore_allow_even_cluster_size=true"]),
+    "empty cluster": (
+        {"eventstore_cluster_size": 0},
+        ["eventstore_cluster_size '0' is not a positive whole number"]),
+    "empty cluster name": (
+        {"eventstore_cluster_name": ""},
+        ["eventstore_cluster_name '' is not valid"]),
+    "bad region": (
+        {"aws_region": "mars-north-1"},
+        ["Cannot use EC2 in region mars-north-1", "Check aws_region (an enabled region such as eu-west-1)"]),
+    "missing region": (
+        {"aws_region": None},
+        ["aws_region is not set"]),
+    "unreachable endpoint": (
+        {"aws_endpoint_url": "http://127.0.0.1:%d" % free_port()},
+        ["Cannot use EC2 in region eu-west-1 at http://127.0.0.1:", "and aws_endpoint_url and the network path"]),
+    "unknown subnet": (
+        {"eventstore_vpc_subnet_ids": ["subnet-0000000000000dead"]},
+        ["eventstore_vpc_subnet_ids lists subnet-0000000000000dead, which does not exist in region eu-west-1"]),
+    "unknown image": (
+        {"eventstore_ami_id": "ami-0000000000000dead"},
+        ["eventstore_ami_id ami-0000000000000dead does not exist in region eu-west-1"]),
+    "unknown key pair": (
+        {"eventstore_key_name": "nobody"},
+        ["eventstore_key_name 'nobody' is not a key pair in region eu-west-1"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PROVISION_CASES))
+def test_provision_refuses_bad_input(moto, case):
+    overrides, messages = PROVISION_CASES[case]
+    extra_vars = {k: v for k, v in {**base_vars(moto), **overrides}.items() if v is not None}
+    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/provision.yml", "-e", json.dumps(extra_vars)])
+    assert rc != 0, out
+    assert_refused(moto, out, *messages)
+
+
+def test_provision_refuses_a_subnet_outside_the_vpc(moto):
+    extra_vars = {**base_vars(moto), "eventstore_vpc_id": moto.fixture["vpc"],
+                  "eventstore_vpc_subnet_ids": [moto.fixture["subnet"], moto.fixture["foreign_subnet"]]}
+    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/provision.yml", "-e", json.dumps(extra_vars)])
+    assert rc != 0, out
+    assert_refused(moto, out, "Subnet %s is in" % moto.fixture["foreign_subnet"],
+                   "not in the cluster's VPC %s" % moto.fixture["vpc"], "List subnets of a single VPC")
+
+
+def test_provision_without_credentials(moto):
+    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/provision.yml",
+                      "-e", json.dumps(base_vars(moto))], env=without_credentials())
+    assert rc != 0, out
+    assert_refused(moto, out, "Cannot use EC2 in region eu-west-1", "No AWS credentials were found")
+
+
+def test_even_size_with_opt_in_passes_preflight(moto):
+    extra_vars = {**base_vars(moto), "eventstore_cluster_size": 4, "eventstore_allow_even_cluster_size": True}
+    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/provision.yml", "--tags", "preflight",
+                      "-e", json.dumps(extra_vars)])
+    assert rc == 0, out
+
+
+def test_teardown_refuses_the_wrong_confirmation(moto):
+    extra_vars = {**base_vars(moto), "eventstore_cluster_name": "orders", "eventstore_teardown_confirm": "esdb"}
+    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/teardown.yml", "-e", json.dumps(extra_vars)])
+    assert rc != 0, out
+    assert_refused(moto, out, "Refusing to tear down", "eventstore_cluster=orders",
+                   "pass -e eventstore_teardown_confirm=orders")
+
+
+# The inventory plugin through ansible-inventory, as users run it. Ansible only warns about an inventory
+# source that fails to parse; with inventory_any_unparsed_is_failed the run fails too.
+STRICT = {"ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED": "true"}
+
+
+def inventory(tmp_path, env=None, **options):
+    config = write_plugin_config(tmp_path, **options)
+    return run(["ansible-inventory", "-i", str(config), "--graph"], env=env or ansible_env(STRICT))
+
+
+def assert_inventory_error(rc, out, *fragments):
+    assert rc != 0, out
+    assert "Traceback" not in out, out
+    flat = " ".join(out.split())
+    for fragment in fragments:
+        assert fragment in flat, out
+
+
+def test_inventory_unknown_option(moto, tmp_path):
+    rc, out, _ = inventory(tmp_path, regions=[REGION], endpoint_url=moto.url, cluster=["esdb"])
+    assert_inventory_error(rc, out, "Unknown option 'cluster' (did you mean 'clusters'?)",
+                           "for esdb.cluster.ec2_nodes. Valid options:")
+
+
+def test_inventory_bad_region(moto, tmp_path):
+    rc, out, _ = inventory(tmp_path, regions=["eu-west-1", "mars-north-1"], endpoint_url=moto.url)
+    assert_inventory_error(rc, out, "unknown AWS region 'mars-north-1' in the regions option")
+
+
+def test_inventory_without_credentials(moto, tmp_path):
+    env = ansible_env({**STRICT, **{k: "" for k in DUMMY_AWS_ENV if k.endswith(("_ID", "_KEY", "_TOKEN"))}})
+    rc, out, _ = inventory(tmp_path, env=env, regions=[REGION], endpoint_url=moto.url)
+    assert_inventory_error(rc, out, "no usable AWS credentials for region eu-west-1", "AWS_ACCESS_KEY_ID")
+
+
+def test_inventory_unreachable_endpoint(tmp_path):
+    url = "http://127.0.0.1:%d" % free_port()
+    rc, out, _ = inventory(tmp_path, regions=[REGION], endpoint_url=url, connect_timeout=1)
+    assert_inventory_error(rc, out, "cannot reach %s for region eu-west-1" % url, "Check endpoint_url")
+
+
+def test_inventory_empty_cluster_is_empty_groups(moto, tmp_path):
+    rc, out, _ = inventory(tmp_path, regions=[REGION], endpoint_url=moto.url, clusters=["nothing-here"])
+    assert rc == 0, out
+    assert "WARNING" not in out, out
+    assert "@eventstore:" in out and "@eventstore_nothing_here:" in out
+    assert "--esdb" not in out
