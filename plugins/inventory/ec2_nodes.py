@@ -9,8 +9,8 @@ name: ec2_nodes
 short_description: EventStoreDB cluster nodes running on AWS EC2
 version_added: 0.1.0
 description:
-  - Finds the EC2 instances tagged with an EventStoreDB cluster name (the tag
-    C(esdb.cluster) provisioning sets) and adds them as hosts.
+  - Finds the EC2 instances that carry an EventStoreDB cluster tag (C(eventstore_cluster), as the collection's
+    provisioning playbook sets it) and adds them as hosts.
   - Every node joins the group C(eventstore) and the group C(eventstore_<cluster>); characters
     that are not letters, digits or C(_) in the cluster name become C(_).
   - Host names default to the C(Name) tag (C(esdb-1), C(esdb-2), ...); C(ansible_host) defaults to the private IP.
@@ -19,7 +19,7 @@ description:
   - Needs only the C(ec2:DescribeInstances) permission.
   - The configuration file name must end in C(ec2_nodes.yml) or C(ec2_nodes.yaml).
 author:
-  - esdb.cluster contributors
+  - esdb.cluster maintainers (@esdb)
 requirements:
   - boto3
   - botocore

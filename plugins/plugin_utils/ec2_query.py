@@ -92,8 +92,8 @@ def _filters(tag_key, clusters, states):
 
 def _describe_region(client, region, filters, endpoint_url):
     try:
-        pages = client.get_paginator("describe_instances").paginate(Filters=filters,
-                                                                     PaginationConfig={"PageSize": PAGE_SIZE})
+        paginator = client.get_paginator("describe_instances")
+        pages = paginator.paginate(Filters=filters, PaginationConfig={"PageSize": PAGE_SIZE})
         return [slim_instance(instance, region)
                 for page in pages
                 for reservation in page.get("Reservations", [])

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -77,13 +78,18 @@ def ansible_env(extra=None):
     return env
 
 
+class Result(NamedTuple):
+    rc: int
+    out: str  # stdout then stderr
+    seconds: float
+
+
 def run(args, env=None, cwd=REPO_ROOT, timeout=600):
-    """Run a command; return (returncode, stdout + stderr)."""
+    """Run a command to completion and return its Result."""
     started = time.monotonic()
     proc = subprocess.run(args, cwd=cwd, env=env or ansible_env(), capture_output=True, text=True,
                           timeout=timeout, check=False)
-    output = proc.stdout + proc.stderr
-    return proc.returncode, output, time.monotonic() - started
+    return Result(proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started)
 
 
 def json_document(output):

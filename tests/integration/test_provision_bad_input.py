@@ -33,6 +33,11 @@ def without_credentials():
     return ansible_env({name: "" for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")})
 
 
+def playbook(name, extra_vars, *args, env=None):
+    return run(["ansible-playbook", "-i", "localhost,", "playbooks/%s.yml" % name, "-e", json.dumps(extra_vars)]
+               + list(args), env=env)
+
+
 def assert_refused(moto, output, *fragments):
     assert "Traceback" not in output, output
     for fragment in fragments:
@@ -89,7 +94,7 @@ PROVISION_CASES = {
 def test_provision_refuses_bad_input(moto, case):
     overrides, messages = PROVISION_CASES[case]
     extra_vars = {k: v for k, v in {**base_vars(moto), **overrides}.items() if v is not None}
-    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/provision.yml", "-e", json.dumps(extra_vars)])
+    rc, out = playbook("provision", extra_vars)[:2]
     assert rc != 0, out
     assert_refused(moto, out, *messages)
 
@@ -97,29 +102,27 @@ def test_provision_refuses_bad_input(moto, case):
 def test_provision_refuses_a_subnet_outside_the_vpc(moto):
     extra_vars = {**base_vars(moto), "eventstore_vpc_id": moto.fixture["vpc"],
                   "eventstore_vpc_subnet_ids": [moto.fixture["subnet"], moto.fixture["foreign_subnet"]]}
-    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/provision.yml", "-e", json.dumps(extra_vars)])
+    rc, out = playbook("provision", extra_vars)[:2]
     assert rc != 0, out
     assert_refused(moto, out, "Subnet %s is in" % moto.fixture["foreign_subnet"],
                    "not in the cluster's VPC %s" % moto.fixture["vpc"], "List subnets of a single VPC")
 
 
 def test_provision_without_credentials(moto):
-    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/provision.yml",
-                      "-e", json.dumps(base_vars(moto))], env=without_credentials())
+    rc, out = playbook("provision", base_vars(moto), env=without_credentials())[:2]
     assert rc != 0, out
     assert_refused(moto, out, "Cannot use EC2 in region eu-west-1", "No AWS credentials were found")
 
 
 def test_even_size_with_opt_in_passes_preflight(moto):
     extra_vars = {**base_vars(moto), "eventstore_cluster_size": 4, "eventstore_allow_even_cluster_size": True}
-    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/provision.yml", "--tags", "preflight",
-                      "-e", json.dumps(extra_vars)])
+    rc, out = playbook("provision", extra_vars, "--tags", "preflight")[:2]
     assert rc == 0, out
 
 
 def test_teardown_refuses_the_wrong_confirmation(moto):
     extra_vars = {**base_vars(moto), "eventstore_cluster_name": "orders", "eventstore_teardown_confirm": "esdb"}
-    rc, out, _ = run(["ansible-playbook", "-i", "localhost,", "playbooks/teardown.yml", "-e", json.dumps(extra_vars)])
+    rc, out = playbook("teardown", extra_vars)[:2]
     assert rc != 0, out
     assert_refused(moto, out, "Refusing to tear down", "eventstore_cluster=orders",
                    "pass -e eventstore_teardown_confirm=orders")
@@ -144,30 +147,30 @@ def assert_inventory_error(rc, out, *fragments):
 
 
 def test_inventory_unknown_option(moto, tmp_path):
-    rc, out, _ = inventory(tmp_path, regions=[REGION], endpoint_url=moto.url, cluster=["esdb"])
+    rc, out = inventory(tmp_path, regions=[REGION], endpoint_url=moto.url, cluster=["esdb"])[:2]
     assert_inventory_error(rc, out, "Unknown option 'cluster' (did you mean 'clusters'?)",
                            "for esdb.cluster.ec2_nodes. Valid options:")
 
 
 def test_inventory_bad_region(moto, tmp_path):
-    rc, out, _ = inventory(tmp_path, regions=["eu-west-1", "mars-north-1"], endpoint_url=moto.url)
+    rc, out = inventory(tmp_path, regions=["eu-west-1", "mars-north-1"], endpoint_url=moto.url)[:2]
     assert_inventory_error(rc, out, "unknown AWS region 'mars-north-1' in the regions option")
 
 
 def test_inventory_without_credentials(moto, tmp_path):
     env = ansible_env({**STRICT, **{k: "" for k in DUMMY_AWS_ENV if k.endswith(("_ID", "_KEY", "_TOKEN"))}})
-    rc, out, _ = inventory(tmp_path, env=env, regions=[REGION], endpoint_url=moto.url)
+    rc, out = inventory(tmp_path, env=env, regions=[REGION], endpoint_url=moto.url)[:2]
     assert_inventory_error(rc, out, "no usable AWS credentials for region eu-west-1", "AWS_ACCESS_KEY_ID")
 
 
 def test_inventory_unreachable_endpoint(tmp_path):
     url = "http://127.0.0.1:%d" % free_port()
-    rc, out, _ = inventory(tmp_path, regions=[REGION], endpoint_url=url, connect_timeout=1)
+    rc, out = inventory(tmp_path, regions=[REGION], endpoint_url=url, connect_timeout=1)[:2]
     assert_inventory_error(rc, out, "cannot reach %s for region eu-west-1" % url, "Check endpoint_url")
 
 
 def test_inventory_empty_cluster_is_empty_groups(moto, tmp_path):
-    rc, out, _ = inventory(tmp_path, regions=[REGION], endpoint_url=moto.url, clusters=["nothing-here"])
+    rc, out = inventory(tmp_path, regions=[REGION], endpoint_url=moto.url, clusters=["nothing-here"])[:2]
     assert rc == 0, out
     assert "WARNING" not in out, out
     assert "@eventstore:" in out and "@eventstore_nothing_here:" in out

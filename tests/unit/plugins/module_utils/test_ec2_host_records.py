@@ -60,7 +60,7 @@ def test_hosts_are_named_by_name_tag_and_ordered_by_cluster_then_index():
 
 
 def test_missing_name_tag_falls_back_to_instance_id():
-    hosts, _ = build_hosts([instance("i-0abc", index=1)])
+    hosts = build_hosts([instance("i-0abc", index=1)])[0]
     assert hosts[0]["name"] == "i-0abc"
 
 
@@ -72,7 +72,7 @@ def test_duplicate_names_never_merge_two_instances():
 
 
 def test_non_numeric_node_index_is_kept_as_text_and_sorted_last():
-    hosts, _ = build_hosts([instance("i-x", index="spare", name="esdb-spare"), instance("i-2", index=2, name="esdb-2")])
+    hosts = build_hosts([instance("i-x", index="spare", name="esdb-spare"), instance("i-2", index=2, name="esdb-2")])[0]
     assert [(h["name"], h["vars"]["eventstore_node_index"]) for h in hosts] == [("esdb-2", 2), ("esdb-spare", "spare")]
 
 
@@ -85,15 +85,15 @@ def test_ansible_host_from_a_missing_address_warns_and_leaves_it_unset():
 @pytest.mark.parametrize("hostnames, expected", [("instance_id", "i-1"), ("private_ip", "10.42.0.10"),
                                                  ("private_dns", "ip-10-42-0-10.internal")])
 def test_hostnames_sources(hostnames, expected):
-    hosts, _ = build_hosts([instance("i-1", index=1, name="esdb-1", PrivateDnsName="ip-10-42-0-10.internal")],
-                           hostnames=hostnames)
+    node = instance("i-1", index=1, name="esdb-1", PrivateDnsName="ip-10-42-0-10.internal")
+    hosts = build_hosts([node], hostnames=hostnames)[0]
     assert hosts[0]["name"] == expected
 
 
 def test_custom_tag_key_names_the_cluster():
     record = instance("i-1", index=1, name="n1")
     record["Tags"].append({"Key": "team", "Value": "billing"})
-    hosts, _ = build_hosts([record], tag_key="team")
+    hosts = build_hosts([record], tag_key="team")[0]
     assert hosts[0]["groups"] == ["eventstore", "eventstore_billing"]
     assert hosts[0]["vars"]["eventstore_cluster"] == "billing"
 
