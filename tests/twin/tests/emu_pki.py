@@ -68,12 +68,12 @@ class Pki:
         self.root = root
         self.ca = Authority(root / "ca", "esdb.cluster test CA")
         self.other_ca = Authority(root / "other-ca", "esdb.cluster other CA")
-        self.nodes = {ip: self.ca.issue(root / ("node-" + ip), NODE_CN, [ip]) for ip in IPS}
+        self.nodes = {ip: self.ca.issue(root / ("node-" + ip.replace(".", "_")), NODE_CN, [ip]) for ip in IPS}
         self.ca_file = str(self.ca.directory / "ca.crt")
 
     def special(self, name, ip):
         """Certificates that must be refused: wrong CA, wrong CN, SAN mismatch, PKCS#8 key."""
-        stem = self.root / ("%s-%s" % (name, ip))
+        stem = self.root / ("%s-%s" % (name, ip.replace(".", "_")))
         if name == "other-ca":
             return self.other_ca.issue(stem, NODE_CN, [ip])
         if name == "wrong-cn":

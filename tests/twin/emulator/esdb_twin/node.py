@@ -190,6 +190,7 @@ class Node:
 
     def elected(self, leader):
         with self.lock:
+            self.elections.pending = False
             self.gossip.elections_done(leader["instanceId"])
             if leader["instanceId"] != self.elections.resigning_id:
                 self.elections.resigning_id = None

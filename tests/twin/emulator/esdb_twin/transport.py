@@ -26,26 +26,27 @@ class Transport:
         self._reported = {}
         self._lock = threading.Lock()
 
-    def _report(self, peer, reason, template, **params):
+    def _report(self, key, reason, template, **params):
         with self._lock:
-            if self._reported.get(peer) == reason:
+            if self._reported.get(key) == reason:
                 return
-            self._reported[peer] = reason
+            self._reported[key] = reason
         LOG.error(template, **params)
 
-    def _clear(self, peer):
+    def _clear(self, key):
         with self._lock:
-            self._reported.pop(peer, None)
+            self._reported.pop(key, None)
 
     def connect_tls(self, host, port, timeout):
         """A verified TLS socket to a peer (used for HTTPS and for the replication connection)."""
         peer = "%s:%s" % (host, port)
         raw = socket.create_connection((host, port), timeout=timeout)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             tls = self._context.wrap_socket(raw, server_hostname=host)
         except ssl.SSLCertVerificationError as exc:
             raw.close()
-            errors = ("RemoteCertificateNameMismatch (NoError)" if exc.verify_code == 62
+            errors = ("RemoteCertificateNameMismatch (NoError)" if exc.verify_code in (62, 64)
                       else "RemoteCertificateChainErrors (%s)" % exc.verify_message)
             self._report(peer, errors, "The certificate provided by the server [{peer}] failed validation with the "
                          "following error(s): {errors}", peer=peer, errors=Plain(errors))
@@ -68,10 +69,12 @@ class Transport:
         """POST JSON and return (status, decoded body); raise PeerError when the peer cannot be reached."""
         timeout = timeout or self.timeout
         try:
+            # The socket is made (and, in secure mode, verified) here; http.client only speaks HTTP over it.
+            connection = http.client.HTTPConnection(host, port, timeout=timeout)
             if self._context is None:
-                connection = http.client.HTTPConnection(host, port, timeout=timeout)
+                connection.sock = socket.create_connection((host, port), timeout=timeout)
+                connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             else:
-                connection = http.client.HTTPSConnection(host, port, timeout=timeout)
                 connection.sock = self.connect_tls(host, port, timeout)
             payload = json.dumps(body).encode("utf-8")
             connection.request("POST", path, payload, {"Content-Type": "application/json"})
