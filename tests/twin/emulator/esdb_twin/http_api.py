@@ -103,7 +103,11 @@ class Api(http.server.BaseHTTPRequestHandler):
             return self._text(404, "Not Found")
         handler = methods.get(self.command)
         if handler is None:
-            return self._reply(405, b"", headers={"Allow": ", ".join(sorted(methods))})
+            # Node-to-node calls are not part of 22.10's public HTTP surface (22.10 uses gRPC for them).
+            public = sorted(m for m in methods if not (m == "POST" and path in NODE_CALLS))
+            if not public:
+                return self._text(404, "Not Found")
+            return self._reply(405, b"", headers={"Allow": ", ".join(public)})
         return handler(path)
 
     def do_GET(self):  # pylint: disable=invalid-name
