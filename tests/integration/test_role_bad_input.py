@@ -1,0 +1,132 @@
+"""roles/eventstore against a converged 3-node cluster (Molecule scenario bad_input).
+
+Bad input must fail in preflight with a message naming the value and the fix, and leave every
+node's files untouched. Check mode reports no change, diff mode shows a config change without
+making it, and a real change restarts the nodes one at a time, the leader last.
+"""
+
+import json
+import re
+import ssl
+import urllib.request
+
+import pytest
+
+from role_molecule import Playbook, container_sha1, ephemeral_dir, molecule, recap
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+SCENARIO = "bad_input"
+NODES = {"esdb-mol-badinput-1": "10.42.16.11", "esdb-mol-badinput-2": "10.42.16.12",
+         "esdb-mol-badinput-3": "10.42.16.13"}
+WATCHED = ["/etc/eventstore/eventstore.conf", "/etc/eventstore/certs/node.crt",
+           "/etc/systemd/system/eventstore.service.d/10-esdb-cluster.conf"]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    molecule("destroy", SCENARIO, check=False)
+    converged = molecule("converge", SCENARIO, check=False)
+    try:
+        assert converged.returncode == 0, converged.stdout[-4000:] + converged.stderr[-2000:]
+        yield Playbook(SCENARIO, "molecule/shared/converge.yml")
+    finally:
+        molecule("destroy", SCENARIO, check=False)
+
+
+def node_files():
+    return {(node, path): container_sha1(node, path) for node in NODES for path in WATCHED}
+
+
+def host_vars_file(tmp_path, host_vars):
+    path = tmp_path / "extra_inventory.yml"
+    path.write_text(json.dumps({"eventstore": {"hosts": host_vars}}))
+    return path
+
+
+BAD_VARS = {
+    "unknown option": ({"eventstore_config": {"MaxAppendSizeBytes": 1}},
+                       "MaxAppendSizeBytes is not a 22.10 option"),
+    "23.10 option name": ({"eventstore_config": {"NodeIp": "10.42.16.11"}},
+                          "NodeIp is a 23.10+ name; in 22.10 use ExtIp"),
+    "missing admin password": ({"eventstore_admin_password": ""},
+                               "A secure cluster needs eventstore_admin_password"),
+    "version not in the repository": ({"eventstore_version": "22.10.9"},
+                                      "eventstore_version 22.10.9 is not published"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_VARS))
+def test_bad_variable_fails_in_preflight_and_changes_nothing(cluster, case):
+    extra_vars, message = BAD_VARS[case]
+    before = node_files()
+    result = cluster.run(extra_vars=json.dumps(extra_vars))
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert node_files() == before
+
+
+def test_version_failure_lists_the_published_versions(cluster):
+    result = cluster.run(extra_vars=json.dumps({"eventstore_version": "22.10.9"}))
+    assert re.search(r"Versions available: 22\.10\.0, 22\.10\.1\b", result.stdout), result.stdout[-3000:]
+
+
+BAD_LAYOUTS = {
+    "even cluster size": ({"esdb-mol-badinput-3": {"eventstore_read_only_replica": True}},
+                          "ClusterSize 2 is even (voters: esdb-mol-badinput-1, esdb-mol-badinput-2)"),
+    "duplicate node IPs": ({"esdb-mol-badinput-2": {"eventstore_node_ip": "10.42.16.11"}},
+                           "Duplicate node IPs ['10.42.16.11']"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LAYOUTS))
+def test_bad_cluster_layout_fails_in_preflight_and_changes_nothing(cluster, tmp_path, case):
+    host_vars, message = BAD_LAYOUTS[case]
+    before = node_files()
+    result = cluster.run(inventories=[host_vars_file(tmp_path, host_vars)])
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout[-3000:]
+    assert node_files() == before
+
+
+def test_check_mode_on_the_converged_cluster_reports_no_change(cluster):
+    result = cluster.run("--check")
+    assert result.returncode == 0, result.stdout[-3000:]
+    counts = recap(result.stdout)
+    assert set(counts) == set(NODES)
+    assert all(host["changed"] == 0 and host["failed"] == 0 for host in counts.values()), counts
+
+
+def test_diff_mode_shows_a_config_change_without_making_it(cluster):
+    before = node_files()
+    result = cluster.run("--check", "--diff", extra_vars=json.dumps({"eventstore_config": {"NodePriority": 7}}))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "+NodePriority: 7" in result.stdout
+    assert node_files() == before
+
+
+def leader_ip():
+    context = ssl.create_default_context(cafile=str(ephemeral_dir(SCENARIO) / "inventory" / ".eventstore-pki"
+                                                    / "eventstore" / "ca.crt"))
+    with urllib.request.urlopen(f"https://{NODES['esdb-mol-badinput-1']}:2113/gossip", context=context,
+                                timeout=10) as response:
+        members = json.load(response)["members"]
+    return next(m["httpEndPointIp"] for m in members if m["isAlive"] and m["state"] == "Leader")
+
+
+def test_config_change_restarts_nodes_one_at_a_time_leader_last(cluster):
+    leader = leader_ip()
+    result = cluster.run(extra_vars=json.dumps({"eventstore_config": {"NodePriority": 3}}))
+    assert result.returncode == 0, result.stdout[-4000:]
+    steps = re.findall(r"TASK \[esdb\.cluster\.eventstore : (EventStoreDB restarts on|The cluster keeps quorum"
+                       r" with this node back in it, checked from) (esdb-mol-badinput-\d)\]", result.stdout)
+    restarted = [host for step, host in steps if step.startswith("EventStoreDB restarts")]
+    assert sorted(restarted) == sorted(NODES), steps
+    # Each restart is followed by its quorum wait before the next node goes down.
+    assert [step.startswith("EventStoreDB restarts") for step, _ in steps] == [True, False] * 3, steps
+    assert [host for _, host in steps[0::2]] == [host for _, host in steps[1::2]]
+    assert NODES[restarted[-1]] == leader
+    rerun = cluster.run()
+    assert rerun.returncode == 0
+    assert all(host["changed"] == 0 for host in recap(rerun.stdout).values()), rerun.stdout[-3000:]
