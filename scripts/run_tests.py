@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Runs every quality gate and test suite of `make test`, then prints one summary line.
 
 Each stage runs even when an earlier one failed, so a single run shows every

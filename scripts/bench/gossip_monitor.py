@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Samples a cluster's /gossip every 200 ms and counts leader changes and quorum losses.
 
 Used to measure maintenance operations (rolling restart, upgrade, resize): start it,

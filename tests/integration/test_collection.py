@@ -75,7 +75,7 @@ def test_installed_tarball_is_what_ansible_resolves(installed):
 
 @pytest.mark.parametrize("kind,doc_type", [("modules", "module"), ("inventory", "inventory")])
 def test_ansible_doc_lists_every_shipped_plugin(installed, kind, doc_type):
-    _, env = installed
+    _unused, env = installed
     expected = shipped(kind)
     if not expected:
         pytest.skip("the collection ships no %s plugins yet" % doc_type)

@@ -139,5 +139,5 @@ def _import(cache_dir, rebuild):
     for change in (*IMPORT_CHANGES, f"LABEL {RECIPE_LABEL}={recipe_key()}"):
         args += ["--change", change]
     docker(*args, tarball, IMAGE, timeout=900)
-    image_id, _ = image_status()
+    image_id, _unused = image_status()
     return image_id, "imported from cached rootfs" if cached else "bootstrapped and imported"

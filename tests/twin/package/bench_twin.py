@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Measure the twin's build times: packages + signed repository cold and warm, and the image fast path.
 
 Usage: tests/twin/package/bench_twin.py [--runs N]
@@ -32,14 +32,14 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     cold, warm = [], []
-    for _ in range(args.runs):
+    for _unused in range(args.runs):
         with tempfile.TemporaryDirectory(prefix="twin-bench-") as build_dir:
             cold.append(timed("--build-dir", build_dir, "build"))
             warm.append(timed("--build-dir", build_dir, "build"))
     summary("build from scratch (2 debs + key + repo)", cold)
     summary("build, nothing changed", warm)
     try:
-        summary("image, already present", [timed("image") for _ in range(args.runs)])
+        summary("image, already present", [timed("image") for _unused in range(args.runs)])
     except subprocess.CalledProcessError:
         print("image: skipped (no Docker engine, or the image could not be built)")
     return 0

@@ -89,14 +89,25 @@ def _normalise(root):
     os.utime(root, (SOURCE_DATE_EPOCH,) * 2)
 
 
+def _pin_interpreter(path):
+    """Point the entry point at the system python3, as Debian packaging does: the source uses
+    "/usr/bin/env python", and a Debian 12 host may have no "python" at all."""
+    with open(path, encoding="utf-8") as handle:
+        first, rest = handle.read().split("\n", 1)
+    if first.startswith("#!") and "python" in first:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write("#!/usr/bin/python3\n" + rest)
+
+
 def stage(stage_dir, version, emulator_dir=EMULATOR_DIR):
     """Lay out the package tree for one version in stage_dir."""
-    version_rel, _ = check_emulator(emulator_dir)
+    version_rel, _unused = check_emulator(emulator_dir)
     app_dir = os.path.join(stage_dir, "usr/share/eventstore")
     for rel in walk_files(emulator_dir):
         src = os.path.join(emulator_dir, rel)
         _copy(src, os.path.join(app_dir, rel), 0o755 if os.access(src, os.X_OK) else 0o644)
     _set_version(os.path.join(app_dir, version_rel), version)
+    _pin_interpreter(os.path.join(app_dir, ENTRY_POINT))
     os.makedirs(os.path.join(stage_dir, "usr/bin"))
     os.symlink(f"../share/eventstore/{ENTRY_POINT}", os.path.join(stage_dir, "usr/bin", ENTRY_POINT))
     for name, dest, mode in PAYLOAD:

@@ -57,7 +57,7 @@ def deb_fields(deb):
         if line.startswith(" ") and key:
             fields[key] += "\n" + line[1:]
         else:
-            key, _, value = line.partition(":")
+            key, _unused, value = line.partition(":")
             fields[key] = value.strip()
     return fields
 

@@ -63,7 +63,7 @@ def _control_fields(deb_path):
 
 
 def _digests(data):
-    return {algo: hashlib.new(algo, data).hexdigest() for _, algo in RELEASE_HASHES}
+    return {algo: hashlib.new(algo, data).hexdigest() for _unused, algo in RELEASE_HASHES}
 
 
 def packages_index(debs):

@@ -111,7 +111,7 @@ def serve(network, ip, port, repo_root):
         raise TwinError(f"no repository under {repo_root}: run `tests/twin/twinctl build` first")
     net = require_network(network)
     check_host_address(ip, network_subnets(net), f"network '{network}'")
-    image_id, _ = image_status()
+    image_id, _unused = image_status()
     if image_id is None:
         raise TwinError(f"image {IMAGE} missing: run `tests/twin/twinctl image` first")
     name = container_name(network)

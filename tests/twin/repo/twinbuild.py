@@ -89,4 +89,3 @@ def _build(layout, emulator_dir, force, new_key):
         "repo": layout.repo_root,
         "fingerprint": stamp["fingerprint"],
     }
-

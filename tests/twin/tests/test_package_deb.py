@@ -27,7 +27,7 @@ def test_control_names_the_package_and_says_it_is_a_test_emulator(twin_build, ve
     assert fields["Architecture"] == "all"
     depends = [d.strip() for d in fields["Depends"].split(",")]
     assert "python3" in depends and "python3-yaml" in depends
-    summary, _, body = fields["Description"].partition("\n")
+    summary, _unused, body = fields["Description"].partition("\n")
     assert "test emulator" in summary and "NOT EventStoreDB" in summary
     assert "TEST DOUBLE" in body
     assert int(fields["Installed-Size"]) > 0
@@ -98,7 +98,7 @@ def test_unit_runs_as_eventstore_with_a_file_limit(twin_build, tmp_path):
 
 
 def _version_constant(root):
-    version_files = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if f == "version.py"]
+    version_files = [os.path.join(d, f) for d, _unused, fs in os.walk(root) for f in fs if f == "version.py"]
     assert len(version_files) == 1
     with open(version_files[0], encoding="utf-8") as handle:
         return handle.read()
@@ -123,3 +123,11 @@ def test_same_sources_give_identical_debs(twin_build, tmp_path):
     for version, deb in twin_build["debs"].items():
         rebuilt = tmp_path / "debs" / deb.name
         assert hashlib.sha256(rebuilt.read_bytes()).digest() == hashlib.sha256(deb.read_bytes()).digest(), version
+
+
+def test_packaged_entry_point_runs_on_the_system_python3(twin_build, tmp_path):
+    root = extract(twin_build["debs"]["22.10.0"], tmp_path)
+    with open(root / "usr/share/eventstore/eventstored", encoding="utf-8") as handle:
+        assert handle.readline() == "#!/usr/bin/python3\n"
+    with open(os.path.join(EMULATOR_DIR, "eventstored"), encoding="utf-8") as handle:
+        assert handle.readline().startswith("#!/usr/bin/env python")

@@ -43,7 +43,7 @@ def parse_release(text):
             digest, size, name = line.split()
             hashes.setdefault(current, {})[name] = (digest, int(size))
         else:
-            key, _, value = line.partition(":")
+            key, _unused, value = line.partition(":")
             fields[key] = value.strip()
             current = key if key in RELEASE_HASHES else None
     return fields, hashes
