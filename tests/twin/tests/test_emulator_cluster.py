@@ -1,4 +1,5 @@
 """Gossip, elections and replication of emulator clusters on 127.0.10.x (insecure mode, fast timings)."""
+import socket
 import time
 
 import requests
@@ -84,6 +85,17 @@ def test_placeholders_for_seeds_before_first_contact(emulators):
     assert node.state() not in ("Leader", "PreLeader")
 
 
+def test_silent_peer_is_dead_after_the_gossip_timeout(emulators):
+    # A peer that accepts connections but never answers: only the gossip timeout can declare it dead.
+    with socket.create_server(("127.0.10.9", 2113)):
+        up = time.monotonic()
+        node = single(emulators, "127.0.10.4", GossipSeed=["127.0.10.9:2113"], GossipTimeoutMs=1500)
+        wait_for(lambda: [m["isAlive"] for m in node.members() if m["httpEndPointIp"] == "127.0.10.9"] == [False],
+                 what="the silent peer marked dead")
+        assert time.monotonic() - up >= 1.4
+        assert 'Looks like node ["127.0.10.9:2113"] is DEAD (Gossip send failed).' in node.log()
+
+
 def test_resign_hands_leadership_to_another_node(emulators):
     cluster, leader = started(emulators)
     old_id = leader.me()["instanceId"]
@@ -91,7 +103,7 @@ def test_resign_hands_leadership_to_another_node(emulators):
     new_leader = wait_for(lambda: (lambda n: n if n and n is not leader else None)(cluster.agreed_leader()),
                           what="another node elected after resignation")
     assert new_leader.me()["instanceId"] != old_id
-    assert leader.state() == "Follower"
+    wait_for(lambda: leader.state() == "Follower", what="the old leader to follow")
     assert "IS RESIGNING LEADER..." in leader.log()
 
 

@@ -111,11 +111,13 @@ def load_identity(config):
     chain = _pem_certs(_read_text(cert_file, "System.Security.Cryptography.CryptographicException",
                                   "The system cannot find the file specified."))
     if not chain:
-        raise host_terminated("System.Security.Cryptography.CryptographicException", "Cannot find the requested object.")
+        raise host_terminated("System.Security.Cryptography.CryptographicException",
+                              "Cannot find the requested object.")
     leaf = decode(chain[0])
     subject = distinguished_name(leaf["subject"])
     LOG.info("Loading the node's certificate. Subject: {subject}, Previous thumbprint: {previousThumbprint}, "
-             "New thumbprint: {newThumbprint}", subject=subject, previousThumbprint=None, newThumbprint=thumbprint(chain[0]))
+             "New thumbprint: {newThumbprint}", subject=subject, previousThumbprint=None,
+             newThumbprint=thumbprint(chain[0]))
     roots = _load_roots(config.TrustedRootCertificatesPath)
     ok = _check_shapes(chain[1:], roots) and _check_chain(cert_file, key_file, roots)
     if not ok:

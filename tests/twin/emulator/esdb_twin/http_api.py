@@ -6,8 +6,11 @@ import os
 import re
 import resource
 import socket
+import ssl
+import sys
 import threading
 
+from .log import LOG
 from .member import client_view, endpoint
 from .state import DEFAULT_USERS
 from .version import FOUR_PART
@@ -147,14 +150,14 @@ class Api(http.server.BaseHTTPRequestHandler):
 
     def _stats(self, _path):
         usage = resource.getrusage(resource.RUSAGE_SELF)
+        writer = self.node.state.writer_checkpoint
         load = os.getloadavg()
         self._json({
             "proc": {"id": os.getpid(), "mem": usage.ru_maxrss * 1024, "threadsCount": threading.active_count(),
                      "cpu": usage.ru_utime + usage.ru_stime},
             "sys": {"loadavg": {"oneMinute": load[0], "fiveMinutes": load[1], "fifteenMinutes": load[2]},
                     "hostname": socket.gethostname()},
-            "es": {"checksum": self.node.state.writer_checkpoint, "checksumNonFlushed": self.node.state.writer_checkpoint,
-                   "queue": {}},
+            "es": {"checksum": writer, "checksumNonFlushed": writer, "queue": {}},
         })
 
     def _shutdown(self, _path):
@@ -215,4 +218,8 @@ class Server(http.server.ThreadingHTTPServer):
         return conn, address
 
     def handle_error(self, request, client_address):
-        """A client that drops the connection or speaks plain HTTP to TLS is not an error worth a traceback."""
+        """A client that drops the connection or speaks plain HTTP to TLS is not worth a line; anything else is."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ssl.SSLError, ConnectionError, TimeoutError, socket.timeout)):
+            LOG.error("HTTP request from {client} failed: {error}", client="%s:%s" % client_address[:2],
+                      error=repr(error))
