@@ -65,7 +65,7 @@ def healed(insecure):
 
 
 def test_ready_insecure_cluster(healed):
-    result, _ = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'wait_timeout': 30})
+    result = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'wait_timeout': 30})
     assert result.get('failed') is not True, result.get('msg')
     assert (result['changed'], result['ready'], result['status']) == (False, True, 'ready')
     assert result['leader']['host'] in INSECURE_HOSTS
@@ -77,7 +77,7 @@ def test_ready_insecure_cluster(healed):
 
 
 def test_ready_tls_cluster_with_the_cluster_ca(tls):
-    result, _ = run_module({'nodes': tls.nodes(), 'ca_path': tls.pki['ca'], 'wait_timeout': 30})
+    result = run_module({'nodes': tls.nodes(), 'ca_path': tls.pki['ca'], 'wait_timeout': 30})
     assert result.get('failed') is not True, result.get('msg')
     assert result['status'] == 'ready'
     assert all(m['internal_tcp_tls'] for m in result['members'])
@@ -86,13 +86,13 @@ def test_ready_tls_cluster_with_the_cluster_ca(tls):
 def test_one_node_stopped_is_degraded_but_has_quorum(healed):
     stopped = followers(healed)[0]
     healed.stop(stopped)
-    result, _ = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'validate': 'quorum'})
+    result = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'validate': 'quorum'})
     assert result.get('failed') is not True, result.get('msg')
     assert (result['status'], result['ready']) == ('degraded', False)
     assert [u['node'] for u in result['unreachable']] == ['%s:2113' % stopped]
     assert 'connection refused' in result['unreachable'][0]['error']
 
-    strict, _ = run_module({'nodes': healed.nodes(), 'scheme': 'http'})
+    strict = run_module({'nodes': healed.nodes(), 'scheme': 'http'})
     assert strict['failed'] is True and strict['status'] == 'degraded'
     assert strict['msg'].startswith('EventStoreDB cluster is degraded, validate=ready not met after 1 check(s)')
     assert '%s:2113: connection refused' % stopped in strict['msg']
@@ -104,11 +104,11 @@ def test_two_nodes_stopped_is_unavailable(healed):
         healed.stop(host)
     # Wait until the survivor's own gossip marks both peers dead.
     assert wait_until(lambda: sum(m['isAlive'] for m in healed.gossip(lone)['members']) == 1, timeout=30)
-    report, _ = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'validate': 'none'})
+    report = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'validate': 'none'})
     assert report.get('failed') is not True
     assert (report['status'], report['voters_alive'], len(report['unreachable'])) == ('unavailable', 1, 2)
 
-    result, _ = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'validate': 'quorum'})
+    result = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'validate': 'quorum'})
     assert result['failed'] is True and result['status'] == 'unavailable'
     assert 'Only 1 of 3 voting members are alive; quorum needs 2.' in result['problems']
 
@@ -134,7 +134,7 @@ def test_waits_and_returns_within_one_interval_of_ready(healed):
 def test_resign_hands_leadership_to_another_node_and_the_module_sees_it_ready(healed):
     old = healed.leader_of(healed.hosts[0])
     assert healed.post(old['httpEndPointIp'], '/admin/node/resign') == 200
-    result, _ = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'wait_timeout': 60, 'interval': 0.5})
+    result = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'wait_timeout': 60, 'interval': 0.5})
     assert result.get('failed') is not True, result.get('msg')
     assert result['status'] == 'ready'
     assert result['leader']['instance_id'] != old['instanceId'].lower()
@@ -144,39 +144,39 @@ def test_resign_hands_leadership_to_another_node_and_the_module_sees_it_ready(he
 def test_nodes_that_do_not_answer(insecure, case):
     if case == 'wrong port':
         node, expected = '127.0.20.1:2199', '127.0.20.1:2199: connection refused; is EventStoreDB running'
-        result, _ = run_module({'nodes': [node], 'scheme': 'http', 'validate': 'none'})
+        result = run_module({'nodes': [node], 'scheme': 'http', 'validate': 'none'})
     else:
         listener = SilentListener(SILENT_HOST)
         try:
-            result, seconds = run_module({'nodes': [listener.address], 'scheme': 'http', 'validate': 'none',
-                                          'timeout': 1})
+            run = ModuleRun({'nodes': [listener.address], 'scheme': 'http', 'validate': 'none', 'timeout': 1})
+            result = run.result()
         finally:
             listener.close()
         expected = '%s gave no answer within 1 s (timed out).' % listener.address
-        assert seconds < 10
+        assert result['elapsed'] < 1 + 1
     assert result['status'] == 'unreachable'
     assert result['problems'][0].startswith(expected)
 
 
 def test_plain_http_to_a_tls_node_is_an_empty_reply(tls):
-    result, _ = run_module({'nodes': tls.nodes()[:1], 'scheme': 'http', 'validate': 'none'})
+    result = run_module({'nodes': tls.nodes()[:1], 'scheme': 'http', 'validate': 'none'})
     assert result['status'] == 'unreachable'
     assert result['problems'] == ['%s closed the connection without an HTTP answer (empty reply); '
                                   'the node probably requires TLS: use scheme https.' % tls.nodes()[0]]
 
 
 def test_tls_node_with_the_wrong_ca(tls):
-    result, _ = run_module({'nodes': tls.nodes(), 'ca_path': tls.pki['other_ca']})
+    result = run_module({'nodes': tls.nodes(), 'ca_path': tls.pki['other_ca']})
     assert result['failed'] is True and result['status'] == 'unreachable'
     assert all('its TLS certificate could not be verified' in p for p in result['problems'])
     assert 'set ca_path to the cluster CA certificate' in result['msg']
 
 
 def test_tls_node_without_certificate_checks(tls):
-    result, _ = run_module({'nodes': tls.nodes(), 'validate_certs': False})
+    result = run_module({'nodes': tls.nodes(), 'validate_certs': False})
     assert result['status'] == 'ready'
 
 
 def test_https_to_an_insecure_node_names_the_handshake(insecure):
-    result, _ = run_module({'nodes': insecure.nodes()[:1], 'validate': 'none', 'validate_certs': False})
+    result = run_module({'nodes': insecure.nodes()[:1], 'validate': 'none', 'validate_certs': False})
     assert result['problems'][0].startswith('%s: the TLS handshake failed (' % insecure.nodes()[0])
