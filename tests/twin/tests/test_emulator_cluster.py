@@ -1,4 +1,5 @@
 """Gossip, elections and replication of emulator clusters on 127.0.10.x (insecure mode, fast timings)."""
+import signal
 import socket
 import time
 
@@ -58,6 +59,22 @@ def test_failover_elects_another_leader_with_a_new_epoch(emulators):
     assert new_leader.me()["epochNumber"] == old["epochNumber"] + 1
     dead = [m for m in new_leader.members() if m["instanceId"] == old["instanceId"]]
     assert dead and not dead[0]["isAlive"]
+
+
+def test_frozen_leader_is_replaced_and_rejoins_as_follower(emulators):
+    # SIGSTOP keeps the leader's sockets open: only missed heartbeats and gossip timeouts reveal it.
+    cluster, leader = started(emulators)
+    old_epoch = leader.me()["epochNumber"]
+    leader.process.send_signal(signal.SIGSTOP)
+    try:
+        rest = [n for n in cluster.nodes if n is not leader]
+        new_leader = wait_for(lambda: cluster.agreed_leader(rest), what="a new leader while the old one is frozen")
+        assert new_leader.me()["epochNumber"] == old_epoch + 1
+    finally:
+        leader.process.send_signal(signal.SIGCONT)
+    # Back, the old leader sees a second Leader in gossip, holds an election and follows the newer epoch.
+    wait_for(lambda: cluster.agreed_leader() is new_leader, what="one leader again after the old one resumes")
+    assert leader.me()["epochNumber"] == old_epoch + 1
 
 
 def test_no_leader_with_two_of_three_down_and_the_leader_steps_down(emulators):

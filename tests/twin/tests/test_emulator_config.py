@@ -61,6 +61,34 @@ def test_unknown_option_is_fatal_with_the_22_10_lines(tmp_path, where, key, show
     assert "Options:\nOPTION" in result.stdout
 
 
+# Option names from the 22.10 fact sheet (an independent list, not the emulator's own table).
+FACT_SHEET_KEYS = """Db Index Log MemDb Insecure IntIp ExtIp HttpPort IntTcpPort ExtTcpPort EnableExternalTcp
+EnableAtomPubOverHttp DisableExternalTcpTls DisableInternalTcpTls GossipOnSingleNode ClusterSize NodePriority
+ReadOnlyReplica UnsafeAllowSurplusNodes DiscoverViaDns ClusterDns ClusterGossipPort GossipSeed GossipIntervalMs
+GossipTimeoutMs GossipAllowedDifferenceMs DeadMemberRemovalPeriodSec LeaderElectionTimeoutMs CommitCount PrepareCount
+IntTcpHeartbeatInterval IntTcpHeartbeatTimeout ExtTcpHeartbeatInterval ExtTcpHeartbeatTimeout CommitTimeoutMs
+PrepareTimeoutMs WriteTimeoutMs RunProjections StartStandardProjections ProjectionThreads ProjectionsQueryExpiry
+FaultOutOfOrderProjections ProjectionCompilationTimeout ProjectionExecutionTimeout CertificateFile
+CertificatePrivateKeyFile CertificatePassword TrustedRootCertificatesPath CertificateReservedNodeCommonName
+AdvertiseHostToClientAs AdvertiseHttpPortToClientAs AdvertiseTcpPortToClientAs ExtHostAdvertiseAs IntHostAdvertiseAs
+HttpPortAdvertiseAs IntTcpPortAdvertiseAs ExtTcpPortAdvertiseAs DisableAdminUi DisableStatsOnHttp DisableGossipOnHttp
+EnableTrustedAuth KeepAliveInterval KeepAliveTimeout AllowUnknownOptions StatsPeriodSec WorkerThreads
+ReaderThreadsCount StreamInfoCacheCapacity MaxAppendSize AuthenticationType AuthorizationType SkipDbVerify
+SkipIndexVerify UnsafeDisableFlushToDisk UnsafeIgnoreHardDelete OptimizeIndexMerge AlwaysKeepScavenged
+ReduceFileCachePressure StreamExistenceFilterSize ChunksCacheSize CachedChunks MaxMemTableSize InitializationThreads
+MaxTruncation DbLogFormat ScavengeBackendPageSize ScavengeBackendCacheSize WriteStatsToDb Dev RemoveDevCerts
+QuorumSize PrepareAckCount CommitAckCount LogLevel LogConsoleFormat LogFileSize LogFileInterval
+LogFileRetentionCount DisableLogFile LogConfig""".split()
+
+
+def test_every_22_10_option_name_is_known(tmp_path):
+    keys = [k for k in FACT_SHEET_KEYS if k not in ("Db", "Log")]
+    args = paths(tmp_path) + write_conf(tmp_path, "".join("%s: ~\n" % key for key in keys))
+    result = run(args + ["--what-if"])
+    assert result.returncode == 0, result.stdout
+    assert "is not a known option" not in result.stdout
+
+
 def test_allow_unknown_options_logs_and_continues(tmp_path):
     args = paths(tmp_path) + write_conf(tmp_path, "IntHttpPort: 2112\nAllowUnknownOptions: true\n")
     result = run(args + ["--what-if"])

@@ -102,7 +102,8 @@ def test_node_calls_need_a_node_certificate(emulators, pki):
 def _single(emulators, pki, ip, cert=None, **settings):
     crt, key = cert or pki.nodes[ip]
     conf = dict(FAST, ClusterSize=1, DiscoverViaDns=False, CertificateFile=str(crt),
-                CertificatePrivateKeyFile=str(key), TrustedRootCertificatesPath=str(pki.ca.directory), **settings)
+                CertificatePrivateKeyFile=str(key), TrustedRootCertificatesPath=str(pki.ca.directory))
+    conf.update(settings)
     # A node with a deliberately wrong certificate is read without verification by the test itself.
     node = emulators.node(ip, conf, None if cert else pki.ca_file).start()
     wait_for(node.is_up, what="%s up" % ip)
@@ -126,6 +127,16 @@ def test_peer_with_wrong_common_name_is_refused(emulators, pki):
              what="the CN refusal in the log")
     _never_alive(good, bad.ip)
     _never_alive(bad, good.ip, seconds=0.5)
+
+
+def test_peer_with_a_certificate_from_an_untrusted_ca_is_refused(emulators, pki):
+    good = _single(emulators, pki, "127.0.10.1", GossipSeed=["127.0.10.2:2113"])
+    # The other node trusts its own (other) CA, so it starts; the good node does not trust that CA.
+    bad = _single(emulators, pki, "127.0.10.2", cert=pki.special("other-ca", "127.0.10.2"),
+                  TrustedRootCertificatesPath=str(pki.other_ca.directory))
+    wait_for(lambda: "failed validation with the following error(s): RemoteCertificateChainErrors" in good.log(),
+             what="the chain refusal in the log")
+    _never_alive(good, bad.ip)
 
 
 def test_peer_whose_certificate_lacks_the_dialled_address_is_refused(emulators, pki):

@@ -53,8 +53,10 @@ class Elections:
         candidate = body["leader"]
         mine = self.offer()
         chosen = self.accepted.get(body["view"], candidate["instanceId"])
+        # A voter refuses a leader with less data than itself, unless it is the leader stepping aside.
         legitimate = (candidate["epochNumber"], candidate["writerCheckpoint"]) >= \
-            (mine["epochNumber"], mine["writerCheckpoint"]) or candidate["instanceId"] == mine["instanceId"]
+            (mine["epochNumber"], mine["writerCheckpoint"]) or candidate["instanceId"] == mine["instanceId"] \
+            or self.resigning_id == mine["instanceId"]
         if body["view"] != self.view or chosen != candidate["instanceId"] or not legitimate:
             return {"ok": False, "view": self.view}
         self.accepted[body["view"]] = chosen
