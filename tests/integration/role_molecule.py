@@ -54,7 +54,10 @@ class Playbook:
         env = environment()
         env["ANSIBLE_CONFIG"] = str(self.workdir / "ansible.cfg")
         env["MOLECULE_EPHEMERAL_DIRECTORY"] = str(self.workdir)
-        return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        # Ansible prints task failures on stderr and the rest on stdout.
+        result.output = result.stdout + result.stderr
+        return result
 
 
 def recap(output):
