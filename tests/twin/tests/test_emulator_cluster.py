@@ -170,10 +170,12 @@ def test_surplus_node_becomes_clone_when_allowed(emulators):
 
 
 def _fake_peer_gossip(node, state, age_seconds=0.0):
-    """What a (non-existent) node at 127.0.10.9 would POST to /gossip about itself."""
+    """What a (non-existent) node at 127.0.10.9 would POST to /gossip about itself, in the emulator's
+    node-to-node member format (the 20 client keys plus its endpoints and advertise-to-client settings)."""
     member = dict(node.me(), instanceId="11111111-2222-3333-4444-555555555555", state=state, isAlive=True,
                   httpHost="127.0.10.9", httpPort=2113, internalTcpHost="127.0.10.9", externalTcpHost="127.0.10.9",
-                  epochNumber=50)
+                  epochNumber=50, advertiseHostToClientAs=None, advertiseHttpPortToClientAs=0,
+                  advertiseTcpPortToClientAs=0)
     stamp = time.time() - age_seconds
     member["timeStamp"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp)) + ".5Z"
     body = {"server": {"host": "127.0.10.9", "port": 2113}, "members": [member]}

@@ -22,7 +22,14 @@ INSECURE_BANNER = (
     "NODES.\n" + "=" * 110 + "\n")
 
 
+def _unhandled(hook):
+    """Like .NET, an exception nobody handles ends the process (after saying so), rather than a silent thread."""
+    LOG.fatal("Global Unhandled Exception occurred.", exception=["%s: %s" % (hook.exc_type.__name__, hook.exc_value)])
+    os._exit(1)  # pylint: disable=protected-access
+
+
 def main(argv=None, environ=None):
+    threading.excepthook = _unhandled
     argv = sys.argv[1:] if argv is None else argv
     environ = os.environ if environ is None else environ
     try:

@@ -13,6 +13,7 @@ from .member import endpoint, is_more_up_to_date, parse_timestamp, placeholder, 
 from .transport import PeerError
 
 STARTUP_ROUNDS, STARTUP_INTERVAL, DNS_RETRY = 20, 0.1, 1.0
+MEMBER_KEYS = set(placeholder("", 0, utc_now()))
 
 
 def describe(entry):
@@ -116,9 +117,10 @@ class Gossip:
         """Merge a peer's view (its POST /gossip, or its answer to ours); return our merged view."""
         server = body.get("server") or {}
         peer = (server.get("host"), server.get("port"))
+        incoming = [m for m in body.get("members") or [] if isinstance(m, dict) and MEMBER_KEYS <= set(m)]
         with self.node.lock:
             before = dict(self.cluster)
-            self._merge(body.get("members") or [], peer)
+            self._merge(incoming, peer)
             self._log_change(before, source)
         self.node.wake()
         return {"server": {"host": self.node.me["httpHost"], "port": self.node.me["httpPort"]},

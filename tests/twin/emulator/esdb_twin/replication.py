@@ -74,7 +74,7 @@ class ReplicationServer:
                 subscriber = None
                 return
             self._heartbeat(conn, reader, subscriber)
-        except (OSError, ssl.SSLError, ValueError, ConnectionError):
+        except (OSError, ssl.SSLError, ValueError, KeyError, TypeError, ConnectionError):
             pass
         finally:
             if subscriber:
@@ -127,7 +127,7 @@ class ReplicaClient:
                 continue
             try:
                 self._session(conn, leader_id)
-            except (OSError, ssl.SSLError, ValueError, ConnectionError):
+            except (OSError, ssl.SSLError, ValueError, KeyError, TypeError, ConnectionError):
                 pass
             finally:
                 conn.close()
