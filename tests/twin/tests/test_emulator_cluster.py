@@ -231,9 +231,10 @@ def test_state_survives_restart_and_epoch_advances(emulators):
     assert after["instanceId"] != before["instanceId"]
 
 
-def test_admin_shutdown_stops_the_node(emulators):
+def test_admin_shutdown_reports_stopping_then_stops(emulators):
     node = single(emulators, "127.0.10.8")
     assert node.request("POST", "/admin/shutdown").status_code == 200
+    assert node.request("GET", "/health/live").status_code == 503
     node.process.wait(10)
     assert node.process.returncode == 0
     try:

@@ -81,6 +81,8 @@ class Gossip:
                 "members": self.snapshot()}
         try:
             reply = self.node.transport.post(host, port, "/gossip", body)
+            if not isinstance(reply, dict):
+                raise PeerError("the answer to a gossip was not a JSON object")
         except PeerError as exc:
             self._send_failed(target, str(exc), confirming)
             return

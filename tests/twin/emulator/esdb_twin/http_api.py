@@ -163,9 +163,8 @@ class Api(http.server.BaseHTTPRequestHandler):
     def _shutdown(self, _path):
         if not self._authorised(("$admins", "$ops")):
             return self._text(401, "Unauthorized")
-        self._text(200, "OK")
-        threading.Thread(target=self.node.shutdown, daemon=True).start()
-        return None
+        self.node.shutdown()
+        return self._text(200, "OK")
 
     def _resign(self, _path):
         if not self._authorised(("$admins", "$ops")):

@@ -84,11 +84,16 @@ class Node(ReplicationRoles):
         threading.Thread(target=self._control, name="controller", daemon=True).start()
 
     def shutdown(self):
+        """ShuttingDown at once (/health/live turns 503), then a short drain while peers can still see it."""
         with self.lock:
             if self.role in ("ShuttingDown", "Shutdown"):
                 return
             self.ready = False
             self._become("ShuttingDown", "IS SHUTTING DOWN...")
+        threading.Thread(target=self._finish_shutdown, name="shutdown", daemon=True).start()
+
+    def _finish_shutdown(self):
+        time.sleep(min(1.0, self.config.GossipIntervalMs / 1000.0))
         self.gossip.stop()
         self.state.save()
         with self.lock:
