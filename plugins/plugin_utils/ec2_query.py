@@ -10,20 +10,15 @@ botocore failure turned into an AnsibleError that names the cause and the fix.
 
 from __future__ import annotations
 
+import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleError
 
 from ansible_collections.esdb.cluster.plugins.module_utils.ec2_nodes import slim_instance
 
-try:
-    import boto3
-    import botocore.exceptions
-    from botocore.config import Config
-except ImportError:
-    HAS_BOTO3 = False
-else:
-    HAS_BOTO3 = True
+# boto3 is imported only when EC2 is really queried: a cache hit does without its import time.
+HAS_BOTO3 = all(importlib.util.find_spec(name) is not None for name in ("boto3", "botocore"))
 
 DENIED_CODES = ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException")
 BAD_CREDENTIAL_CODES = ("AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch",
@@ -41,8 +36,11 @@ class EC2QueryError(AnsibleError):
 def describe_cluster_instances(regions, tag_key, clusters, states, endpoint_url=None, credentials=None,
                                connect_timeout=10):
     """Return the slimmed instances carrying `tag_key` (limited to `clusters` when given) in every region."""
+    from botocore.config import Config
+
     session = _session(credentials or {})
-    regions = list(regions) or _default_region(session)
+    # Plain strings: values from the config file carry Ansible data tags, which would bloat the cache.
+    regions = [str(region) for region in regions] or _default_region(session)
     for region in regions:
         _check_region(session, region)
     config = Config(connect_timeout=connect_timeout, read_timeout=60,
@@ -58,6 +56,9 @@ def describe_cluster_instances(regions, tag_key, clusters, states, endpoint_url=
 
 
 def _session(credentials):
+    import boto3
+    import botocore.exceptions
+
     try:
         return boto3.session.Session(**dict((k, v) for k, v in credentials.items() if v))
     except botocore.exceptions.ProfileNotFound as error:
@@ -91,6 +92,8 @@ def _filters(tag_key, clusters, states):
 
 
 def _describe_region(client, region, filters, endpoint_url):
+    import botocore.exceptions
+
     try:
         paginator = client.get_paginator("describe_instances")
         pages = paginator.paginate(Filters=filters, PaginationConfig={"PageSize": PAGE_SIZE})
@@ -105,6 +108,8 @@ def _describe_region(client, region, filters, endpoint_url):
 
 
 def explain_botocore_error(error, region, endpoint_url):
+    import botocore.exceptions
+
     where = "region %s" % region
     if isinstance(error, (botocore.exceptions.NoCredentialsError, botocore.exceptions.PartialCredentialsError)):
         return "esdb.cluster.ec2_nodes: no usable AWS credentials for %s (%s): %s." % (where, error, CREDENTIAL_HINT)

@@ -5,22 +5,30 @@ switches off config files and the instance metadata service, so a missing
 endpoint_url fails loudly instead of escaping to the internet.
 """
 
-import logging
+import base64
+import json
 import os
 import socket
 import subprocess
+import tempfile
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
 import boto3
-from moto.server import ThreadedMotoServer
+from botocore.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
 COLLECTIONS_PATH = REPO_ROOT / ".collections"
 
 DUMMY_AWS_ENV = {
+    # Any request that is not for loopback goes to a closed port instead of the internet.
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost",
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
@@ -40,24 +48,65 @@ def free_port():
 
 
 class MotoEndpoint:
-    """A ThreadedMotoServer on a free loopback port."""
+    """A moto_server process on a free loopback port, recording requests on demand.
+
+    The recording shows which EC2 actions the playbooks and the plugin really call, so the
+    documented IAM policy can be checked against it.
+    """
+
+    TEST_AGENT = "esdb-cluster-test"  # user agent of the tests' own boto3 clients, left out of recordings
 
     def __init__(self):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._workdir = tempfile.TemporaryDirectory(prefix="moto-")
+        self._recording = Path(self._workdir.name) / "recording.jsonl"
+        self._process = None
 
     def __enter__(self):
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server.start()
-        return self
+        env = {**os.environ, **DUMMY_AWS_ENV, "MOTO_RECORDER_FILEPATH": str(self._recording)}
+        self._process = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+                                         env=env, cwd=self._workdir.name,
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/moto-api/", timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.__exit__()
+        raise RuntimeError(f"moto_server did not start on {self.url}")
 
     def __exit__(self, *exc):
-        self._server.stop()
+        self._process.terminate()
+        self._process.wait(timeout=30)
+        self._workdir.cleanup()
 
     def ec2(self, region):
         return boto3.client("ec2", region_name=region, endpoint_url=self.url,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+                            aws_access_key_id="testing", aws_secret_access_key="testing",
+                            config=Config(user_agent_extra=self.TEST_AGENT))
+
+    def start_recording(self):
+        self._recording.unlink(missing_ok=True)
+        urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/recorder/start-recording",
+                                                      method="POST"), timeout=10).close()
+
+    def recorded_actions(self):
+        """IAM action names (`ec2:RunInstances`) called since start_recording(), except the tests' own."""
+        actions = set()
+        if not self._recording.exists():
+            return actions
+        for line in self._recording.read_text().splitlines():
+            entry = json.loads(line)
+            if self.TEST_AGENT in entry["headers"].get("User-Agent", ""):
+                continue
+            body = base64.b64decode(entry["body"]).decode() if entry["body_encoded"] else entry["body"]
+            # SigV4 credential scope: Credential=<key>/<date>/<region>/<service>/aws4_request
+            service = entry["headers"].get("Authorization", "").split("Credential=")[-1].split("/")[3]
+            actions.update("%s:%s" % (service, action) for action in urllib.parse.parse_qs(body).get("Action", []))
+        return actions
 
 
 def ansible_env(extra=None):
@@ -94,8 +143,6 @@ def run(args, env=None, cwd=REPO_ROOT, timeout=600):
 
 def json_document(output):
     """The first JSON document in a command's output (warnings may follow it)."""
-    import json
-
     return json.JSONDecoder().raw_decode(output[output.index("{"):])[0]
 
 

@@ -2,10 +2,11 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
-from aws_moto import MotoEndpoint, json_document, run, write_plugin_config
+from aws_moto import MotoEndpoint, ansible_env, json_document, run, write_plugin_config
 
 pytestmark = pytest.mark.slow
 
@@ -14,6 +15,7 @@ AMI = "ami-12c6146b"
 ADMIN_CIDR = "203.0.113.0/24"
 VPC_CIDR = "10.42.0.0/16"
 LIVE_STATES = ["pending", "running", "stopping", "stopped"]
+IAM_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "aws.md"
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +93,16 @@ def assert_security_group(ec2, vpc, external_tcp):
     return group["GroupId"]
 
 
+def documented_policy():
+    """{Sid: set of actions} from the IAM policy in docs/aws.md."""
+    policy = json.loads(re.search(r"```json\n(.*?)```", IAM_GUIDE.read_text(), re.S).group(1))
+    return {statement["Sid"]: set(statement["Action"]) for statement in policy["Statement"]}
+
+
 def test_cluster_lifecycle(moto, tmp_path):
     ec2, subnets = moto.fixture["ec2"], moto.fixture["subnets"]
+
+    moto.start_recording()
 
     # 1. provision
     rc, out = playbook("provision", cluster_vars(moto))[:2]
@@ -101,11 +111,22 @@ def test_cluster_lifecycle(moto, tmp_path):
     nodes = live_instances(ec2)
     assert sorted(nodes) == ["esdb-1", "esdb-2", "esdb-3"]
 
-    # 2-3. the inventory plugin sees every node, its groups and its private IP
+    # 2-3. the inventory plugin sees every node, its groups and its private IP, with DescribeInstances alone
+    provision_actions = moto.recorded_actions()
+    moto.start_recording()
+    assert group_hosts(moto, tmp_path, "eventstore")[0] == ["esdb-1", "esdb-2", "esdb-3"]
+    assert moto.recorded_actions() == {"ec2:DescribeInstances"}
+    moto.start_recording()
     assert group_hosts(moto, tmp_path, "eventstore_esdb")[0] == ["esdb-1", "esdb-2", "esdb-3"]
     all_nodes, out = group_hosts(moto, tmp_path, "eventstore")
     assert all_nodes == ["esdb-1", "esdb-2", "esdb-3"]
     assert "--@eventstore_esdb:" in out
+    # the shipped inventories/aws works as it is (boto3 takes the endpoint from AWS_ENDPOINT_URL)
+    shipped = run(["ansible-inventory", "-i", "inventories/aws", "--host", "esdb-2"],
+                  env=ansible_env({"AWS_ENDPOINT_URL": moto.url}))
+    assert shipped.rc == 0, shipped.out
+    assert json_document(shipped.out)["eventstore_node_ip"] == nodes["esdb-2"]["PrivateIpAddress"]
+    assert json_document(shipped.out)["ansible_user"] == "ubuntu"
     for name, instance in nodes.items():
         rc, out = inventory(moto, tmp_path, "--host", name)[:2]
         assert rc == 0, out
@@ -162,3 +183,10 @@ def test_cluster_lifecycle(moto, tmp_path):
         assert groups["SecurityGroups"] == []
 
     assert group_hosts(moto, tmp_path, "eventstore_esdb", clusters=["esdb"])[0] == []
+
+    # the documented IAM policy covers every call provisioning, scaling and teardown made
+    allowed = set().union(*documented_policy().values())
+    assert not any("*" in action for action in allowed)
+    called = provision_actions | moto.recorded_actions()
+    assert "ec2:RunInstances" in called and "ec2:TerminateInstances" in called
+    assert called <= allowed, sorted(called - allowed)
