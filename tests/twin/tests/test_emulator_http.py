@@ -54,6 +54,16 @@ def test_info_reports_lowercase_state_and_version(secure_node):
                     "authentication": {"type": "internal", "properties": {}}}
 
 
+def test_info_options_shows_effective_values_to_ops_and_admins(secure_node):
+    assert secure_node.request("GET", "/info/options").status_code == 401
+    options = {o["name"]: o for o in secure_node.request("GET", "/info/options", auth=OPS).json()}
+    assert options["ClusterSize"]["value"] == "1" and options["ClusterSize"]["group"] == "Cluster Options"
+    assert options["IntIp"]["value"] == secure_node.ip
+    assert options["DiscoverViaDns"]["value"] == "False"
+    assert options["RunProjections"]["possibleValues"] == ["None", "System", "All"]
+    assert options["QuorumSize"]["value"] == "1"
+
+
 def test_health_live_ping_and_stats(secure_node):
     assert secure_node.request("GET", "/health/live").status_code == 204
     assert secure_node.request("HEAD", "/health/live").status_code == 204

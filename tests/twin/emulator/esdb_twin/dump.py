@@ -1,4 +1,5 @@
 """Texts 22.10 prints about its options: the effective-options dump, the help table and deprecation warnings."""
+import ipaddress
 import re
 
 from .config import SOURCE_DEFAULT
@@ -67,3 +68,35 @@ def deprecation_warnings(config):
         if (value or "").lower() != (default or "").lower() or (value is None) != (default is None):
             warnings.append(message)
     return "\n".join(warnings) + "\n" if warnings else None
+
+
+def _option_value(config, name, kind):
+    computed = {"QuorumSize": config.quorum, "PrepareAckCount": max(config.PrepareCount, config.quorum),
+                "CommitAckCount": max(config.CommitCount, config.quorum)}
+    value = computed.get(name, config.values[name])
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if kind == "endpoints":
+        # .NET concatenates the endpoints without a separator; a DNS endpoint prints as Unspecified/host:port.
+        return "".join(("%s:%s" if _is_ip(host) else "Unspecified/%s:%s") % (host, port) for host, port in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _is_ip(host):
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def options_info(config):
+    """GET /info/options: every option with its effective value (descriptions are not reproduced)."""
+    return [{"name": name, "description": "", "group": group,
+             "value": "" if name in SENSITIVE else _option_value(config, name, kind),
+             "possibleValues": ENUMS[kind][1] if kind in ENUMS else None}
+            for group, items in GROUPS for name, kind, _default in items]

@@ -10,6 +10,7 @@ import ssl
 import sys
 import threading
 
+from .dump import options_info
 from .log import LOG
 from .member import client_view, endpoint
 from .state import DEFAULT_USERS
@@ -88,7 +89,7 @@ class Api(http.server.BaseHTTPRequestHandler):
     def _route(self):
         config = self.node.config
         path = self.path.split("?", 1)[0]
-        routes = {"/info": {"GET": self._info}, "/ping": {"GET": self._ping},
+        routes = {"/info": {"GET": self._info}, "/info/options": {"GET": self._options}, "/ping": {"GET": self._ping},
                   "/health/live": {"GET": self._live, "HEAD": self._live}}
         if not config.DisableGossipOnHttp:
             routes["/gossip"] = {"GET": self._client_gossip}
@@ -141,6 +142,11 @@ class Api(http.server.BaseHTTPRequestHandler):
             "authentication": {"type": "insecure" if config.Insecure else config.AuthenticationType,
                                "properties": {}},
         })
+
+    def _options(self, _path):
+        if not self._authorised(("$admins", "$ops")):
+            return self._text(401, "Unauthorized")
+        return self._json(options_info(self.node.config))
 
     def _ping(self, _path):
         self._json({"text": "Ping request successfully handled"})

@@ -17,13 +17,13 @@ ENUMS = {
 F, T = "False", "True"
 
 GROUPS = [
-    ("Dev mode Options", [("Dev", "bool", F), ("RemoveDevCerts", "bool", F)]),
     ("Application Options", [
         ("Help", "bool", F), ("Version", "bool", F), ("Config", "string", "/etc/eventstore/eventstore.conf"),
         ("WhatIf", "bool", F), ("AllowUnknownOptions", "bool", F), ("DisableHttpCaching", "bool", F),
         ("StatsPeriodSec", "int", "30"), ("WorkerThreads", "int", "0"), ("EnableHistograms", "bool", F),
         ("LogHttpRequests", "bool", F), ("LogFailedAuthenticationAttempts", "bool", F),
         ("SkipIndexScanOnReads", "bool", F), ("MaxAppendSize", "int", "1048576"), ("Insecure", "bool", F)]),
+    ("Dev mode Options", [("Dev", "bool", F), ("RemoveDevCerts", "bool", F)]),
     ("Logging Options", [
         ("Log", "string", "/var/log/eventstore"), ("LogConfig", "string", "logconfig.json"),
         ("LogLevel", "LogLevel", "Default"), ("LogConsoleFormat", "LogConsoleFormat", "Plain"),
