@@ -159,6 +159,14 @@ def test_what_if_prints_effective_options_with_precedence(tmp_path):
     assert _row(out, "DISCOVER VIA DNS") == "True (<DEFAULT>)"
 
 
+def test_config_path_from_the_environment(tmp_path):
+    conf = write_conf(tmp_path, "ClusterSize: 5\n")[1]
+    result = run(paths(tmp_path) + ["--what-if"], {"EVENTSTORE_CONFIG": conf})
+    assert result.returncode == 0
+    assert _row(result.stdout, "CLUSTER SIZE") == "5 (Yaml)"
+    assert _row(result.stdout, "CONFIG") == "%s (Environment Variables)" % conf
+
+
 def test_command_line_spellings_are_equivalent(tmp_path):
     result = run(paths(tmp_path) + ["-what-if", "--IntIp", "127.0.10.7", "--insecure", "--ext-ip=127.0.10.8"])
     assert result.returncode == 0

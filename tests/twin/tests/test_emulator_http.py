@@ -117,6 +117,19 @@ def test_disable_options_unregister_endpoints(emulators):
         assert node.request(method, path).status_code == 404, path
 
 
+def test_advertised_addresses_for_clients(emulators):
+    conf = dict(FAST, Insecure=True, ClusterSize=1, AdvertiseHostToClientAs="db.example",
+                AdvertiseHttpPortToClientAs=443, AdvertiseTcpPortToClientAs=1443)
+    node = emulators.node("127.0.10.9", conf).start()
+    wait_for(node.is_up, what="node up")
+    body = node.request("GET", "/gossip").json()
+    member = body["members"][0]
+    assert (body["serverIp"], body["serverPort"]) == ("db.example", 443)
+    assert (member["httpEndPointIp"], member["httpEndPointPort"]) == ("db.example", 443)
+    assert (member["externalTcpIp"], member["externalTcpPort"]) == ("db.example", 1443)
+    assert member["internalTcpIp"] == "127.0.10.9"
+
+
 def test_insecure_mode_has_no_authentication_or_user_management(emulators):
     node = emulators.node("127.0.10.8", dict(FAST, Insecure=True, ClusterSize=1)).start()
     wait_for(lambda: node.state() == "Leader", what="the node to lead")
