@@ -66,7 +66,7 @@ def populate(url, total):
     for region in REGIONS:
         ec2 = boto3.client("ec2", region_name=region, endpoint_url=url, aws_access_key_id="testing",
                            aws_secret_access_key="testing")
-        cluster = "bench-" + region.split("-")[0]
+        cluster = "bench-" + region.split("-", maxsplit=1)[0]
         launched = []
         while len(launched) < per_region:
             batch = min(250, per_region - len(launched))
