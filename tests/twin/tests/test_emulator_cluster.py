@@ -231,6 +231,13 @@ def test_state_survives_restart_and_epoch_advances(emulators):
     assert after["instanceId"] != before["instanceId"]
 
 
+def test_mem_db_keeps_nothing_on_disk(emulators):
+    node = single(emulators, "127.0.10.6", MemDb=True)
+    wait_for(lambda: node.me()["writerCheckpoint"] > 0, what="simulated writes")
+    assert node.stop() == 0
+    assert not (node.dir / "db").exists()
+
+
 def test_admin_shutdown_reports_stopping_then_stops(emulators):
     node = single(emulators, "127.0.10.8")
     assert node.request("POST", "/admin/shutdown").status_code == 200

@@ -1,4 +1,5 @@
 """The emulator reads and checks its configuration the way EventStoreDB 22.10 does (no network needed)."""
+import json
 import subprocess
 import sys
 
@@ -180,6 +181,14 @@ def test_what_if_initialises_file_logging_under_log(tmp_path):
     assert result.returncode == 0
     written = list((tmp_path / "log" / "127.0.10.1-2113-cluster-node").glob("log*.json"))
     assert written, "--what-if must create the log file under Log, as 22.10 does"
+
+
+def test_json_console_and_disabled_log_file(tmp_path):
+    result = run(paths(tmp_path) + ["--what-if", "--log-console-format", "Json", "--disable-log-file"])
+    assert result.returncode == 0
+    events = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert any(event["@mt"].startswith("MODIFIED OPTIONS:") for event in events)
+    assert not (tmp_path / "log").exists()
 
 
 def test_deprecated_option_warns(tmp_path):
