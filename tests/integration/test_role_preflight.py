@@ -1,0 +1,107 @@
+"""roles/eventstore preflight on the controller alone (local connection, no containers).
+
+Runs only the phases tagged `always` (preflight and the read-only sync check), so nothing is
+installed or written; each bad input must stop the play with a message naming the value and the fix.
+"""
+
+import json
+import subprocess
+
+import pytest
+
+from role_files import REPO
+from role_molecule import environment
+
+PLAYBOOK = """
+- hosts: eventstore
+  gather_facts: false
+  roles: [esdb.cluster.eventstore]
+  post_tasks:
+    - name: Derived settings are shown
+      ansible.builtin.debug:
+        msg: "DERIVED {{ {'config': _eventstore_config, 'sans': _eventstore_sans} | to_json }}"
+      tags: [always]
+"""
+
+
+def inventory(host_vars=None):
+    hosts = {f"n{i}": {"eventstore_node_ip": f"10.0.0.1{i}"} for i in (1, 2, 3)}
+    for host, extra in (host_vars or {}).items():
+        hosts.setdefault(host, {}).update(extra)
+    return {"all": {"vars": {"ansible_connection": "local",
+                             "ansible_python_interpreter": str(REPO / ".venv/bin/python"),
+                             "eventstore_admin_password": "a-secret", "eventstore_ops_password": "o-secret",
+                             "eventstore_pki_dir": "/nonexistent/pki"},
+                    "children": {"eventstore": {"hosts": hosts}}}}
+
+
+def preflight(tmp_path, host_vars=None, extra_vars=None):
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory(host_vars)))
+    (tmp_path / "play.yml").write_text(PLAYBOOK)
+    command = [str(REPO / ".venv/bin/ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
+               str(tmp_path / "play.yml"), "--tags", "preflight-only"]
+    if extra_vars:
+        command += ["--extra-vars", json.dumps(extra_vars)]
+    result = subprocess.run(command, cwd=REPO, env=environment(), capture_output=True, text=True, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+def derived(output, host):
+    """The DERIVED debug message of one host, as a dict."""
+    blocks = output.split(f"ok: [{host}] => {{")[1:]
+    message = next(block for block in blocks if "DERIVED" in block)
+    return json.loads(json.loads(message.split('"msg": ', 1)[1].split("\n", 1)[0])[len("DERIVED "):])
+
+
+def test_good_inventory_derives_seeds_size_and_sans(tmp_path):
+    rc, output = preflight(tmp_path, host_vars={"n4": {"eventstore_node_ip": "10.0.0.14",
+                                                       "eventstore_read_only_replica": True},
+                                                "n2": {"eventstore_config": {"NodePriority": 5}}})
+    assert rc == 0, output[-3000:]
+    n1, n2, n4 = derived(output, "n1"), derived(output, "n2"), derived(output, "n4")
+    assert n1["config"]["ClusterSize"] == 3 and n1["config"]["DiscoverViaDns"] is False
+    assert n1["config"]["GossipSeed"] == "10.0.0.12:2113,10.0.0.13:2113"
+    assert n1["config"]["IntIp"] == n1["config"]["ExtIp"] == "10.0.0.11"
+    assert "NodePriority" not in n1["config"] and n2["config"]["NodePriority"] == 5
+    assert n4["config"]["ReadOnlyReplica"] is True
+    assert n4["config"]["GossipSeed"] == "10.0.0.11:2113,10.0.0.12:2113,10.0.0.13:2113"
+    assert "IP:10.0.0.11" in n1["sans"] and "DNS:n1" in n1["sans"]
+    assert n1["config"]["CertificatePrivateKeyFile"] == "/etc/eventstore/certs/node.key"
+
+
+BAD = {
+    "even size": ({"n4": {"eventstore_node_ip": "10.0.0.14"}}, None,
+                  "ClusterSize 4 is even (voters: n1, n2, n3, n4)"),
+    "duplicate IPs": ({"n3": {"eventstore_node_ip": "10.0.0.11"}}, None, "Duplicate node IPs ['10.0.0.11']"),
+    "unknown option": (None, {"eventstore_config": {"GossipIntervalMilliseconds": 1}},
+                       "GossipIntervalMilliseconds is not a 22.10 option"),
+    "23.10 name": (None, {"eventstore_config": {"ReplicationIp": "10.0.0.1"}},
+                   "ReplicationIp is a 23.10+ name; in 22.10 use IntIp"),
+    "23.10-only option": (None, {"eventstore_config": {"TelemetryOptout": True}},
+                          "TelemetryOptout is a 23.10+ option with no 22.10 equivalent"),
+    "pre-22.10 option": (None, {"eventstore_config": {"ExtHttpPort": 2114}},
+                         "ExtHttpPort does not exist in 22.10; use HttpPort"),
+    "option twice in different case": (None, {"eventstore_config": {"clustersize": 3}},
+                                       "would contain ClusterSize and clustersize"),
+    "missing ops password": (None, {"eventstore_ops_password": ""}, "A secure cluster needs eventstore_admin_password"),
+    "default admin password": (None, {"eventstore_admin_password": "changeit"}, "neither may be 'changeit'"),
+    "bad extra SAN": (None, {"eventstore_extra_sans": ["db 1"]}, "eventstore_extra_sans has entries that are neither"),
+    "CA cert without key": (None, {"eventstore_ca_cert": "/etc/hostname"}, "must be set together and exist"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_stops_in_preflight_with_a_clear_message(tmp_path, case):
+    host_vars, extra_vars, message = BAD[case]
+    rc, output = preflight(tmp_path, host_vars=host_vars, extra_vars=extra_vars)
+    assert rc != 0
+    assert message in output, output[-3000:]
+    assert "Traceback" not in output
+
+
+def test_insecure_mode_needs_no_password_and_writes_no_tls_settings(tmp_path):
+    rc, output = preflight(tmp_path, extra_vars={"eventstore_insecure": True, "eventstore_admin_password": ""})
+    assert rc == 0, output[-3000:]
+    config = derived(output, "n1")["config"]
+    assert config["Insecure"] is True and config["RunProjections"] == "All"
+    assert not [key for key in config if key.startswith("Certificate") or key.startswith("TrustedRoot")]
