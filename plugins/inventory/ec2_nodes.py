@@ -223,8 +223,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning("esdb.cluster.ec2_nodes: %s" % warning)
 
         self.inventory.add_group(ALL_NODES_GROUP)
-        for cluster in self.get_option("clusters"):
-            self._add_cluster_group(cluster_group_name(cluster))
+        known_groups = set()
+        for group in [cluster_group_name(cluster) for cluster in self.get_option("clusters")]:
+            self._add_cluster_group(group, known_groups)
 
         strict = self.get_option("strict")
         compose = self.get_option("compose")
@@ -233,7 +234,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for host in hosts:
             name = host["name"]
             for group in host["groups"]:
-                self._add_cluster_group(group)
+                self._add_cluster_group(group, known_groups)
                 self.inventory.add_host(name, group=group)
             for key, value in host["vars"].items():
                 self.inventory.set_variable(name, key, value)
@@ -241,8 +242,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._add_host_to_composed_groups(groups, host["vars"], name, strict=strict)
             self._add_host_to_keyed_groups(keyed_groups, host["vars"], name, strict=strict)
 
-    def _add_cluster_group(self, group):
+    def _add_cluster_group(self, group, known_groups):
         """Cluster groups are children of `eventstore`, so their group_vars take precedence over its own."""
+        if group in known_groups or group == ALL_NODES_GROUP:
+            return
+        known_groups.add(group)
         self.inventory.add_group(group)
-        if group != ALL_NODES_GROUP:
-            self.inventory.add_child(ALL_NODES_GROUP, group)
+        self.inventory.add_child(ALL_NODES_GROUP, group)

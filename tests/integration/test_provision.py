@@ -39,9 +39,9 @@ def cluster_vars(moto, **overrides):
     return {k: v for k, v in extra_vars.items() if v is not None}
 
 
-def playbook(name, extra_vars, env=None):
-    return run(["ansible-playbook", "-i", "localhost,", "playbooks/%s.yml" % name, "-e", json.dumps(extra_vars)],
-               env=env)
+def playbook(name, extra_vars, *args):
+    return run(["ansible-playbook", "-i", "localhost,", "playbooks/%s.yml" % name, "-e", json.dumps(extra_vars)]
+               + list(args))
 
 
 def recap(output):
@@ -102,6 +102,14 @@ def documented_policy():
 def test_cluster_lifecycle(moto, tmp_path):
     ec2, subnets = moto.fixture["ec2"], moto.fixture["subnets"]
 
+    # check mode on an empty account reports the launch and creates nothing
+    rc, out = playbook("provision", cluster_vars(moto), "--check")[:2]
+    assert rc == 0, out
+    assert "nodes esdb-1, esdb-2, esdb-3 would be launched" in " ".join(out.split()), out
+    assert live_instances(ec2) == {}
+    assert ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["eventstore-esdb"]}])[
+        "SecurityGroups"] == []
+
     moto.start_recording()
 
     # 1. provision
@@ -150,10 +158,11 @@ def test_cluster_lifecycle(moto, tmp_path):
         [volume] = ec2.describe_volumes(VolumeIds=[root["Ebs"]["VolumeId"]])["Volumes"]
         assert (volume["VolumeType"], volume["Encrypted"], volume["Size"]) == ("gp3", True, 20)
 
-    # 5. a rerun changes nothing
-    rc, out = playbook("provision", cluster_vars(moto))[:2]
-    assert rc == 0, out
-    assert recap(out)["changed"] == 0, out
+    # 5. a rerun changes nothing, and check mode agrees
+    for mode in ([], ["--check"]):
+        rc, out = playbook("provision", cluster_vars(moto), *mode)[:2]
+        assert rc == 0, out
+        assert recap(out)["changed"] == 0, out
     assert {n: i["InstanceId"] for n, i in live_instances(ec2).items()} == \
         {n: i["InstanceId"] for n, i in nodes.items()}
 
