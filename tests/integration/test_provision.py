@@ -166,6 +166,13 @@ def test_cluster_lifecycle(moto, tmp_path):
     assert {n: i["InstanceId"] for n, i in live_instances(ec2).items()} == \
         {n: i["InstanceId"] for n, i in nodes.items()}
 
+    # waiting for SSH on public IPs the nodes do not have is refused by name, before any wait
+    rc, out = playbook("provision", cluster_vars(moto, eventstore_wait_for_ssh=True,
+                                                 eventstore_ssh_address="public_ip_address"))[:2]
+    assert rc != 0
+    assert "has no public_ip_address: set eventstore_ssh_address to private_ip_address" in " ".join(out.split()), out
+    assert all(i["InstanceId"] in out for i in nodes.values())
+
     # scale out to 5 with external TCP, then back to 3: surplus indexes go, the first three stay
     rc, out = playbook("provision", cluster_vars(moto, eventstore_cluster_size=5, eventstore_external_tcp=True))[:2]
     assert rc == 0, out
