@@ -238,9 +238,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self.inventory.add_host(name, group=group)
             for key, value in host["vars"].items():
                 self.inventory.set_variable(name, key, value)
-            self._set_composite_vars(compose, host["vars"], name, strict=strict)
-            self._add_host_to_composed_groups(groups, host["vars"], name, strict=strict)
-            self._add_host_to_keyed_groups(keyed_groups, host["vars"], name, strict=strict)
+            if compose or groups or keyed_groups:
+                # The host's own view (inventory_hostname, group_names...), as in any constructed inventory.
+                host_vars = self.inventory.get_host(name).get_vars()
+                self._set_composite_vars(compose, host_vars, name, strict=strict)
+                self._add_host_to_composed_groups(groups, host_vars, name, strict=strict)
+                self._add_host_to_keyed_groups(keyed_groups, host_vars, name, strict=strict)
 
     def _add_cluster_group(self, group, known_groups):
         """Cluster groups are children of `eventstore`, so their group_vars take precedence over its own."""

@@ -212,11 +212,14 @@ def test_tags_variable_renames_the_tags_host_var(aws, tmp_path):
 def test_constructed_options(aws, tmp_path):
     launch("eu-west-1", "esdb", 3)
     inventory = parse(tmp_path, regions=["eu-west-1"],
-                      compose={"ansible_host": "'node' ~ eventstore_node_index", "ansible_connection": "'local'"},
+                      compose={"ansible_host": "'node' ~ eventstore_node_index", "ansible_connection": "'local'",
+                               "container_name": "inventory_hostname", "node_groups": "group_names"},
                       groups={"seed": "eventstore_node_index == 1"},
                       keyed_groups=[{"key": "availability_zone", "prefix": "az"}])
     assert inventory.get_host("esdb-2").vars["ansible_host"] == "node2"
     assert inventory.get_host("esdb-2").vars["ansible_connection"] == "local"
+    assert inventory.get_host("esdb-2").vars["container_name"] == "esdb-2"
+    assert set(inventory.get_host("esdb-2").vars["node_groups"]) == {"eventstore", "eventstore_esdb"}
     assert members(inventory, "seed") == ["esdb-1"]
     zone = inventory.get_host("esdb-1").vars["availability_zone"]
     assert "esdb-1" in members(inventory, "az_" + zone.replace("-", "_"))
