@@ -2,14 +2,21 @@
 """Samples a cluster's /gossip every 200 ms and counts leader changes and quorum losses.
 
 Used to measure maintenance operations (rolling restart, upgrade, resize): start it,
-run the operation, stop it (SIGINT/SIGTERM or --duration), read the JSON summary.
+run the operation, stop it (SIGINT/SIGTERM, --duration or --stop-file), read the JSON summary.
 
-A sample asks every node in parallel and merges their views: the leader is the
-alive Leader most nodes name, quorum holds when at least ClusterSize/2+1 voting
-members are alive and agree on one leader.
+Each sample asks every node in parallel. A voting node is *up* when it answers itself and its
+own entry is in a running state (not Initializing, ShuttingDown or Shutdown); other nodes'
+views of it are ignored because they lag by a gossip timeout. Counted per sample:
+- without quorum: fewer than ClusterSize/2+1 voting nodes up (the cluster can neither keep
+  nor elect a leader);
+- without leader: the answering nodes do not name exactly one alive Leader (writes wait,
+  for example during an election);
+- split brain: more than one alive Leader named.
+A leader change is a sample whose agreed leader differs from the last agreed one.
 """
 import argparse
 import json
+import os
 import signal
 import ssl
 import sys
@@ -19,6 +26,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+NOT_RUNNING = ("Initializing", "ShuttingDown", "Shutdown")
 
 
 def fetch(url, context, timeout):
@@ -29,43 +37,81 @@ def fetch(url, context, timeout):
         return None
 
 
-def judge(views, cluster_size):
-    """(leader id or None, alive voters) from the nodes' /gossip bodies."""
-    named, alive = {}, set()
-    for view in views:
-        if not view:
+def own_entry(view):
+    """The answering node's entry about itself (matched on the advertised HTTP endpoint)."""
+    for m in view.get("members", []):
+        if (m.get("httpEndPointIp"), m.get("httpEndPointPort")) == (view.get("serverIp"), view.get("serverPort")) \
+                and m.get("instanceId") != PLACEHOLDER:
+            return m
+    return None
+
+
+def judge(views):
+    """(set of alive Leader ids named, voting nodes up, {node: own state}) from the nodes' /gossip bodies."""
+    leaders, up, states = set(), 0, {}
+    for node, view in views:
+        if not isinstance(view, dict):
+            states[node] = None
             continue
+        me = own_entry(view)
+        states[node] = me.get("state") if me else None
+        if me and me.get("state") not in NOT_RUNNING and not me.get("isReadOnlyReplica"):
+            up += 1
         for m in view.get("members", []):
-            if m.get("instanceId") == PLACEHOLDER or not m.get("isAlive") or m.get("isReadOnlyReplica"):
-                continue
-            if m.get("state") == "Leader":
-                named[m["instanceId"]] = named.get(m["instanceId"], 0) + 1
-            if m.get("state") in ("Leader", "Follower"):
-                alive.add(m["instanceId"])
-    leader = max(named, key=named.get) if len(named) == 1 else None
-    return leader, len(alive) if leader else 0
+            if m.get("instanceId") != PLACEHOLDER and m.get("isAlive") and m.get("state") == "Leader":
+                leaders.add(m["instanceId"])
+    return leaders, up, states
 
 
-def monitor(urls, cluster_size, period, duration, context, timeout, stop):
-    quorum = cluster_size // 2 + 1
-    samples, changes, no_quorum, no_leader, last = 0, 0, 0, 0, None
-    timeline = []
+class Tally:
+    def __init__(self, quorum):
+        self.quorum = quorum
+        self.samples = self.changes = self.no_quorum = self.no_leader = self.split = 0
+        self.min_up = None
+        self.last = None
+        self.leaderless_since = None
+        self.longest_leaderless = 0.0
+        self.timeline = []
+
+    def add(self, t, leaders, up, states):
+        self.samples += 1
+        self.min_up = up if self.min_up is None else min(self.min_up, up)
+        self.no_quorum += up < self.quorum
+        self.split += len(leaders) > 1
+        leader = next(iter(leaders)) if len(leaders) == 1 else None
+        if leader is None:
+            self.no_leader += 1
+            self.leaderless_since = t if self.leaderless_since is None else self.leaderless_since
+            self.longest_leaderless = max(self.longest_leaderless, t - self.leaderless_since)
+        else:
+            self.leaderless_since = None
+            if self.last and leader != self.last:
+                self.changes += 1
+            if leader != self.last:
+                self.timeline.append({"t": round(t, 2), "leader": leader, "states": states})
+            self.last = leader
+        if up < self.quorum:
+            self.timeline.append({"t": round(t, 2), "no_quorum": up, "states": states})
+
+    def summary(self, seconds):
+        return {"samples": self.samples, "seconds": round(seconds, 1), "leader_changes": self.changes,
+                "samples_without_quorum": self.no_quorum, "samples_without_leader": self.no_leader,
+                "samples_split_brain": self.split, "longest_without_leader_s": round(self.longest_leaderless, 2),
+                "min_voters_up": self.min_up, "quorum_size": self.quorum, "timeline": self.timeline}
+
+
+def monitor(urls, cluster_size, period, duration, context, timeout, stop, stop_file=None):
+    tally = Tally(cluster_size // 2 + 1)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(urls)) as pool:
         while not stop.is_set() and (duration <= 0 or time.monotonic() - started < duration):
+            if stop_file and os.path.exists(stop_file):
+                break
             tick = time.monotonic()
-            leader, voters = judge(list(pool.map(lambda u: fetch(u, context, timeout), urls)), cluster_size)
-            samples += 1
-            no_leader += leader is None
-            no_quorum += voters < quorum
-            if leader and last and leader != last:
-                changes += 1
-                timeline.append({"t": round(tick - started, 2), "leader": leader})
-            last = leader or last
+            views = list(zip(urls, pool.map(lambda u: fetch(u, context, timeout), urls)))
+            tally.add(tick - started, *judge([(u.split("/")[2], v) for u, v in views]))
             stop.wait(max(0.0, period - (time.monotonic() - tick)))
-    return {"samples": samples, "seconds": round(time.monotonic() - started, 1), "leader_changes": changes,
-            "samples_without_quorum": no_quorum, "samples_without_leader": no_leader,
-            "quorum_size": quorum, "leader_timeline": timeline}
+    return tally.summary(time.monotonic() - started)
 
 
 def main():
@@ -77,6 +123,7 @@ def main():
     parser.add_argument("--period", type=float, default=0.2)
     parser.add_argument("--timeout", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=0, help="seconds (default: until interrupted)")
+    parser.add_argument("--stop-file", help="stop as soon as this file exists")
     parser.add_argument("--output", help="write the JSON summary here as well")
     args = parser.parse_args()
     context = ssl.create_default_context(cafile=args.ca) if args.scheme == "https" else None
@@ -84,7 +131,8 @@ def main():
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    result = monitor(urls, args.cluster_size or len(urls), args.period, args.duration, context, args.timeout, stop)
+    result = monitor(urls, args.cluster_size or len(urls), args.period, args.duration, context, args.timeout, stop,
+                     args.stop_file)
     text = json.dumps(result, indent=2)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
