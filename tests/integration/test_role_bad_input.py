@@ -118,7 +118,8 @@ def leader_ip():
 
 def test_config_change_restarts_nodes_one_at_a_time_leader_last(cluster):
     leader = leader_ip()
-    result = cluster.run(extra_vars=json.dumps({"eventstore_config": {"NodePriority": 3}}))
+    changed_priority = json.dumps({"eventstore_config": {"NodePriority": 3}})
+    result = cluster.run(extra_vars=changed_priority)
     assert result.returncode == 0, result.stdout[-4000:]
     steps = re.findall(r"(?:TASK|RUNNING HANDLER) \[esdb\.cluster\.eventstore : (EventStoreDB restarts on|The cluster keeps quorum"
                        r" with this node back in it, checked from) (esdb-mol-badinput-\d)\]", result.stdout)
@@ -128,6 +129,6 @@ def test_config_change_restarts_nodes_one_at_a_time_leader_last(cluster):
     assert [step.startswith("EventStoreDB restarts") for step, _ in steps] == [True, False] * 3, steps
     assert [host for _, host in steps[0::2]] == [host for _, host in steps[1::2]]
     assert NODES[restarted[-1]] == leader
-    rerun = cluster.run()
+    rerun = cluster.run(extra_vars=changed_priority)
     assert rerun.returncode == 0
     assert all(host["changed"] == 0 for host in recap(rerun.stdout).values()), rerun.stdout[-3000:]
