@@ -18,7 +18,7 @@ def hold(probe, seconds, what):
         time.sleep(0.1)
 
 
-def started(emulators, ips=IPS, **kwargs):
+def started(emulators, ips=tuple(IPS), **kwargs):
     cluster = emulators.cluster(ips, **kwargs).start()
     leader = wait_for(cluster.agreed_leader, what="one agreed leader and two followers")
     return cluster, leader
@@ -117,8 +117,11 @@ def test_resign_hands_leadership_to_another_node(emulators):
     cluster, leader = started(emulators)
     old_id = leader.me()["instanceId"]
     assert leader.request("POST", "/admin/node/resign").status_code == 200
-    new_leader = wait_for(lambda: (lambda n: n if n and n is not leader else None)(cluster.agreed_leader()),
-                          what="another node elected after resignation")
+    def another_leader():
+        current = cluster.agreed_leader()
+        return current if current and current is not leader else None
+
+    new_leader = wait_for(another_leader, what="another node elected after resignation")
     assert new_leader.me()["instanceId"] != old_id
     wait_for(lambda: leader.state() == "Follower", what="the old leader to follow")
     assert "IS RESIGNING LEADER..." in leader.log()

@@ -200,7 +200,7 @@ def chain_status(cert_file, key_file, roots):
     c_in, c_out, s_in, s_out = ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO(), ssl.MemoryBIO()
     client_side = client.wrap_bio(c_in, c_out, server_side=False)
     server_side = server.wrap_bio(s_in, s_out, server_side=True)
-    for _ in range(10):
+    for _unused in range(10):
         for side in (client_side, server_side):
             try:
                 side.do_handshake()

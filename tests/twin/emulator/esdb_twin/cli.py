@@ -108,8 +108,8 @@ def _serve(config):
         replication = ReplicationServer(node, identity.server_context() if identity else None)
         http = Server((config.ExtIp, config.HttpPort), node, identity.server_context() if identity else None)
     except OSError as exc:
-        LOG.fatal("Error occurred during setup: {e}", e=Plain("System.IO.IOException: Failed to bind to address "
-                                                             "(%s)" % exc.strerror))
+        reason = "System.IO.IOException: Failed to bind to address (%s)" % exc.strerror
+        LOG.fatal("Error occurred during setup: {e}", e=Plain(reason))
         return 1
     replication.start()
     threading.Thread(target=http.serve_forever, args=(0.2,), name="http", daemon=True).start()

@@ -23,7 +23,8 @@ def render(template, params):
         if match.group(1) not in params:
             return match.group(0)
         value = params[match.group(1)]
-        text = "null" if value is None else '"%s"' % value if type(value) is str else str(value)  # noqa: E721
+        quoted = isinstance(value, str) and not isinstance(value, Plain)
+        text = "null" if value is None else '"%s"' % value if quoted else str(value)
         width = int(match.group(2) or 0)
         return text.ljust(-width) if width < 0 else text.rjust(width)
     return _HOLE.sub(hole, template)

@@ -84,7 +84,7 @@ class ReplicationServer:
     def _heartbeat(self, conn, reader, subscriber):
         while not self._closing.is_set() and self.node.still_serves(subscriber):
             _send(conn, "HB", self.node.leader_checkpoints())
-            verb, _ = _receive(reader)
+            verb, _unused = _receive(reader)
             if verb != "HB":
                 return
             self._closing.wait(self.interval)
