@@ -27,7 +27,7 @@ case "$source" in
   packagecloud)
     image=${ESDB_DEMO_IMAGE:-geerlingguy/docker-ubuntu2204-ansible:latest}
     docker network inspect "$network" >/dev/null 2>&1 || docker network create --subnet "$subnet" "$network" >/dev/null
-    extra=(-e @inventories/local/packagecloud.yml) ;;
+    extra=(-e @inventories/packagecloud-demo.yml) ;;
   *) echo "ESDB_SOURCE must be twin or packagecloud, not '$source'" >&2; exit 2 ;;
 esac
 tests/twin/ec2/ec2twin up --network "$network" --subnet "$subnet" --image "$image" >/dev/null
