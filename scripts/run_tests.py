@@ -34,6 +34,7 @@ def stages(molecule_scenarios, extra):
     yield "integration", pytest("tests/integration")
     for scenario in molecule_scenarios:
         yield "molecule:" + scenario, molecule(scenario)
+    yield "e2e", pytest("tests/e2e")
     for name in extra:
         yield name, pytest(name)
 
