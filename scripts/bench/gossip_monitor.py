@@ -4,15 +4,16 @@
 Used to measure maintenance operations (rolling restart, upgrade, resize): start it,
 run the operation, stop it (SIGINT/SIGTERM, --duration or --stop-file), read the JSON summary.
 
-Each sample asks every node in parallel. A voting node is *up* when it answers itself and its
-own entry is in a running state (not Initializing, ShuttingDown or Shutdown); other nodes'
-views of it are ignored because they lag by a gossip timeout. Counted per sample:
+Each sample asks every node in parallel and reads each node's entry about itself; other
+nodes' views of a node are ignored because they lag by a gossip timeout (a stopped leader
+stays "alive Leader" in its followers' views until they notice). Per sample:
+- a voting node is up when it answers and its own state is a running one (not Initializing,
+  ShuttingDown or Shutdown);
 - without quorum: fewer than ClusterSize/2+1 voting nodes up (the cluster can neither keep
   nor elect a leader);
-- without leader: the answering nodes do not name exactly one alive Leader (writes wait,
-  for example during an election);
-- split brain: more than one alive Leader named.
-A leader change is a sample whose agreed leader differs from the last agreed one.
+- without leader: no answering node is Leader (writes wait, e.g. during an election);
+- split brain: more than one answering node is Leader.
+A leader change is a sample whose single Leader differs from the last one seen.
 """
 import argparse
 import json
@@ -38,28 +39,25 @@ def fetch(url, context, timeout):
 
 
 def own_entry(view):
-    """The answering node's entry about itself (matched on the advertised HTTP endpoint)."""
-    for m in view.get("members", []):
-        if (m.get("httpEndPointIp"), m.get("httpEndPointPort")) == (view.get("serverIp"), view.get("serverPort")) \
-                and m.get("instanceId") != PLACEHOLDER:
-            return m
-    return None
+    """The answering node's entry about itself: its advertised HTTP endpoint, alive and newest first."""
+    mine = [m for m in view.get("members", [])
+            if (m.get("httpEndPointIp"), m.get("httpEndPointPort")) == (view.get("serverIp"), view.get("serverPort"))
+            and m.get("instanceId") != PLACEHOLDER]
+    return max(mine, key=lambda m: (bool(m.get("isAlive")), m.get("timeStamp") or "")) if mine else None
 
 
 def judge(views):
-    """(set of alive Leader ids named, voting nodes up, {node: own state}) from the nodes' /gossip bodies."""
+    """(set of self-declared Leader ids, voting nodes up, {node: own state}) from the nodes' /gossip bodies."""
     leaders, up, states = set(), 0, {}
     for node, view in views:
-        if not isinstance(view, dict):
-            states[node] = None
-            continue
-        me = own_entry(view)
+        me = own_entry(view) if isinstance(view, dict) else None
         states[node] = me.get("state") if me else None
-        if me and me.get("state") not in NOT_RUNNING and not me.get("isReadOnlyReplica"):
+        if not me or me.get("isReadOnlyReplica"):
+            continue
+        if me.get("state") not in NOT_RUNNING:
             up += 1
-        for m in view.get("members", []):
-            if m.get("instanceId") != PLACEHOLDER and m.get("isAlive") and m.get("state") == "Leader":
-                leaders.add(m["instanceId"])
+        if me.get("state") == "Leader":
+            leaders.add(me["instanceId"])
     return leaders, up, states
 
 
@@ -67,7 +65,7 @@ class Tally:
     def __init__(self, quorum):
         self.quorum = quorum
         self.samples = self.changes = self.no_quorum = self.no_leader = self.split = 0
-        self.min_up = None
+        self.min_up = self.max_up = None
         self.last = None
         self.leaderless_since = None
         self.longest_leaderless = 0.0
@@ -76,6 +74,7 @@ class Tally:
     def add(self, t, leaders, up, states):
         self.samples += 1
         self.min_up = up if self.min_up is None else min(self.min_up, up)
+        self.max_up = up if self.max_up is None else max(self.max_up, up)
         self.no_quorum += up < self.quorum
         self.split += len(leaders) > 1
         leader = next(iter(leaders)) if len(leaders) == 1 else None
@@ -97,7 +96,7 @@ class Tally:
         return {"samples": self.samples, "seconds": round(seconds, 1), "leader_changes": self.changes,
                 "samples_without_quorum": self.no_quorum, "samples_without_leader": self.no_leader,
                 "samples_split_brain": self.split, "longest_without_leader_s": round(self.longest_leaderless, 2),
-                "min_voters_up": self.min_up, "quorum_size": self.quorum, "timeline": self.timeline}
+                "min_voters_up": self.min_up, "max_voters_up": self.max_up, "quorum_size": self.quorum, "timeline": self.timeline}
 
 
 def monitor(urls, cluster_size, period, duration, context, timeout, stop, stop_file=None):
