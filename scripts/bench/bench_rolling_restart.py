@@ -85,7 +85,7 @@ def cluster_settled(context):
     """One Leader and every other node Follower, each by its own answer."""
     views = [(n, gossip_monitor.fetch(f"https://{ip}:2113/gossip", context, 1.0)) for n, ip in NODES.items()]
     leaders, up, states = gossip_monitor.judge(views)
-    return len(leaders) == 1 and sorted(states.values()) == ["Follower", "Follower", "Leader"]
+    return len(leaders) == 1 and sorted(map(str, states.values())) == ["Follower", "Follower", "Leader"]
 
 
 def measured(kind, inventory, context):

@@ -1,0 +1,149 @@
+"""scripts/bench/gossip_monitor.py: what it counts, on crafted views and on a live emulator cluster.
+
+The live cluster is the project's test-only node emulator (insecure, 127.0.27.1-3), never the
+product. The monitor must count a leader change for a resignation, no quorum loss while one
+node of three is down, and quorum loss when two are.
+"""
+
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cs_cluster import EmulatorCluster, emulator_available
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "bench"))
+import gossip_monitor  # noqa: E402
+
+HOSTS = ["127.0.27.1", "127.0.27.2", "127.0.27.3"]
+
+
+def member(ip, state, alive=True, instance=None):
+    return {"instanceId": instance or "id-" + ip, "httpEndPointIp": ip, "httpEndPointPort": 2113, "state": state,
+            "isAlive": alive, "isReadOnlyReplica": False, "timeStamp": "2026-01-01T00:00:00Z"}
+
+
+def view(ip, *members):
+    return {"serverIp": ip, "serverPort": 2113, "members": list(members)}
+
+
+def test_a_stale_leader_in_other_views_is_neither_a_leader_nor_a_voter():
+    # 10.0.0.1 (the old leader) does not answer; its followers still list it as an alive Leader.
+    views = [("10.0.0.1:2113", None),
+             ("10.0.0.2:2113", view("10.0.0.2", member("10.0.0.1", "Leader"), member("10.0.0.2", "Unknown"))),
+             ("10.0.0.3:2113", view("10.0.0.3", member("10.0.0.1", "Leader"), member("10.0.0.3", "Leader")))]
+    leaders, up, states = gossip_monitor.judge(views)
+    assert leaders == {"id-10.0.0.3"}
+    assert up == 2
+    assert states == {"10.0.0.1:2113": None, "10.0.0.2:2113": "Unknown", "10.0.0.3:2113": "Leader"}
+
+
+def test_two_nodes_that_each_say_leader_are_split_brain_and_stopping_nodes_are_not_up():
+    views = [("a", view("10.0.0.1", member("10.0.0.1", "Leader"))),
+             ("b", view("10.0.0.2", member("10.0.0.2", "Leader"))),
+             ("c", view("10.0.0.3", member("10.0.0.3", "ShuttingDown")))]
+    tally = gossip_monitor.Tally(quorum=2)
+    tally.add(0.0, *gossip_monitor.judge(views))
+    summary = tally.summary(0.2)
+    assert summary["samples_split_brain"] == 1
+    assert summary["samples_without_leader"] == 1
+    assert summary["min_voters_up"] == 2
+    assert summary["samples_without_quorum"] == 0
+
+
+def test_an_old_entry_of_the_node_itself_does_not_hide_its_new_state():
+    old = member("10.0.0.1", "Leader", alive=False, instance="old")
+    new = dict(member("10.0.0.1", "PreReplica", instance="new"), timeStamp="2026-01-01T00:00:05Z")
+    assert gossip_monitor.own_entry(view("10.0.0.1", old, new))["instanceId"] == "new"
+
+
+def test_leader_changes_are_counted_once_per_new_leader():
+    tally = gossip_monitor.Tally(quorum=2)
+    for t, leader in enumerate(["x", "x", None, "y", "y", "x"]):
+        tally.add(float(t), {leader} - {None}, 3, {})
+    summary = tally.summary(6.0)
+    assert summary["leader_changes"] == 2
+    assert summary["samples_without_leader"] == 1
+    assert summary["longest_without_leader_s"] == 0.0
+
+
+class Watch:
+    def __init__(self, cluster):
+        self.stop, self.result = threading.Event(), {}
+        urls = ["http://%s/gossip" % n for n in cluster.nodes()]
+        self.thread = threading.Thread(target=lambda: self.result.update(
+            gossip_monitor.monitor(urls, 3, 0.1, 0, None, 0.5, self.stop)))
+        self.thread.start()
+
+    def finish(self):
+        self.stop.set()
+        self.thread.join()
+        return self.result
+
+
+def wait(probe, what, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def settled(cluster):
+    leaders, up, states = gossip_monitor.judge([(n, cluster.gossip(n.split(":")[0])) for n in cluster.nodes()])
+    return next(iter(leaders)) if len(leaders) == 1 and sorted(map(str, states.values())) == ["Follower", "Follower", "Leader"] \
+        else None
+
+
+def own_state(cluster, host):
+    answer = cluster.gossip(host)
+    return gossip_monitor.own_entry(answer)["state"] if answer else None
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    if not emulator_available():
+        pytest.skip("the node emulator is not in this checkout")
+    with tempfile.TemporaryDirectory() as workdir:
+        nodes = EmulatorCluster(workdir, HOSTS)
+        nodes.start_all()
+        try:
+            wait(lambda: settled(nodes), "a settled cluster")
+            yield nodes
+        finally:
+            nodes.stop_all()
+
+
+def test_follower_restart_and_resignation_give_one_leader_change_and_keep_quorum(cluster):
+    leader = wait(lambda: settled(cluster), "a settled cluster")
+    leader_host = next(h for h in HOSTS if own_state(cluster, h) == "Leader")
+    follower = next(h for h in HOSTS if h != leader_host)
+    watch = Watch(cluster)
+    cluster.stop(follower)
+    cluster.start(follower)
+    wait(lambda: settled(cluster), "the follower back")
+    assert cluster.post(leader_host, "/admin/node/resign") == 200
+    wait(lambda: settled(cluster) not in (None, leader), "another leader")
+    summary = watch.finish()
+    assert summary["leader_changes"] == 1, summary
+    assert summary["samples_without_quorum"] == 0, summary
+    assert summary["min_voters_up"] == 2, summary
+
+
+def test_two_nodes_down_is_counted_as_no_quorum(cluster):
+    wait(lambda: settled(cluster), "a settled cluster")
+    watch = Watch(cluster)
+    cluster.stop(HOSTS[1])
+    cluster.stop(HOSTS[2])
+    time.sleep(1.0)
+    summary = watch.finish()
+    cluster.start(HOSTS[1])
+    cluster.start(HOSTS[2])
+    wait(lambda: settled(cluster), "the cluster back")
+    assert summary["samples_without_quorum"] >= 5, summary
+    assert summary["min_voters_up"] == 1, summary
