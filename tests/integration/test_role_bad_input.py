@@ -2,16 +2,19 @@
 
 Bad input must fail in preflight with a message naming the value and the fix, and leave every
 node's files untouched. Check mode reports no change, diff mode shows a config change without
-making it, and a real change restarts the nodes one at a time, the leader last.
+making it, a real change restarts the nodes one at a time, the leader last, and an air-gapped
+package file upgrades every node the same way.
 """
 
 import json
 import re
 import ssl
+import subprocess
 import urllib.request
 
 import pytest
 
+from role_files import REPO
 from role_molecule import Playbook, container_sha1, ephemeral_dir, molecule, recap
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -132,3 +135,29 @@ def test_config_change_restarts_nodes_one_at_a_time_leader_last(cluster):
     rerun = cluster.run(extra_vars=changed_priority)
     assert rerun.returncode == 0
     assert all(host["changed"] == 0 for host in recap(rerun.stdout).values()), rerun.stdout[-3000:]
+
+
+def restarted_hosts(output):
+    return re.findall(r"RUNNING HANDLER \[esdb\.cluster\.eventstore : EventStoreDB restarts on (esdb-mol-badinput-\d)\]",
+                      output)
+
+
+def test_package_file_upgrades_every_node_and_restarts_them_one_at_a_time(cluster):
+    """Air-gapped install: a controller-side .deb, no repository. Runs last: it upgrades the cluster."""
+    built = subprocess.run([str(REPO / "tests" / "twin" / "twinctl"), "build"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    deb = next(path for path in built if path.endswith("eventstore-oss_22.10.1_all.deb"))
+    leader = leader_ip()
+    upgrade = json.dumps({"eventstore_deb_file": deb, "eventstore_version": "22.10.1",
+                          "eventstore_config": {"NodePriority": 3}})
+    result = cluster.run(extra_vars=upgrade)
+    assert result.returncode == 0, result.output[-4000:]
+    for node in NODES:
+        installed = subprocess.run(["docker", "exec", node, "dpkg-query", "--show", "--showformat",
+                                    "${Version} ${db:Status-Want}", "eventstore-oss"],
+                                   capture_output=True, text=True, check=True).stdout
+        assert installed == "22.10.1 hold"
+    restarted = restarted_hosts(result.output)
+    assert sorted(restarted) == sorted(NODES) and NODES[restarted[-1]] == leader
+    rerun = cluster.run(extra_vars=upgrade)
+    assert all(host["changed"] == 0 for host in recap(rerun.output).values()), rerun.output[-3000:]
