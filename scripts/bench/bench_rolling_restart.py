@@ -84,7 +84,7 @@ def write_inventory(workdir, twin):
 def cluster_settled(context):
     """One Leader and every other node Follower, each by its own answer."""
     views = [(n, gossip_monitor.fetch(f"https://{ip}:2113/gossip", context, 1.0)) for n, ip in NODES.items()]
-    leaders, up, states = gossip_monitor.judge(views)
+    leaders, _, _, states = gossip_monitor.judge(views)
     return len(leaders) == 1 and sorted(map(str, states.values())) == ["Follower", "Follower", "Leader"]
 
 
@@ -110,12 +110,13 @@ def measured(kind, inventory, context):
 
 
 def table(rows):
-    lines = ["| run | playbook | rc | leader changes | samples without quorum | samples without leader "
-             "| longest without leader (s) | split-brain samples | min voters up | playbook (s) | settled (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| run | playbook | rc | leader changes | samples without quorum | samples without write quorum "
+             "| samples without leader | longest without leader (s) | split-brain samples | min voters up "
+             "| playbook (s) | settled (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for i, r in enumerate(rows, 1):
         lines.append(f"| {(i + 1) // 2} | {r['kind']} | {r['rc']} | {r['leader_changes']} | {r['samples_without_quorum']} "
-                     f"| {r['samples_without_leader']} | {r['longest_without_leader_s']} | {r['samples_split_brain']} "
+                     f"| {r['samples_without_write_quorum']} | {r['samples_without_leader']} | {r['longest_without_leader_s']} | {r['samples_split_brain']} "
                      f"| {r['min_voters_up']} | {r['playbook_s']} | {r['settled_s']} |")
     return "\n".join(lines)
 

@@ -12,6 +12,8 @@ stays "alive Leader" in its followers' views until they notice). Per sample:
 - without quorum: fewer than ClusterSize/2+1 voting nodes up (the cluster can neither keep
   nor elect a leader);
 - without leader: no answering node is Leader (writes wait, e.g. during an election);
+- without write quorum: fewer than ClusterSize/2+1 voting nodes are Leader or Follower, so a
+  write could not be acknowledged by a quorum (nodes still catching up do not count);
 - split brain: more than one answering node is Leader.
 A leader change is a sample whose single Leader differs from the last one seen.
 """
@@ -47,8 +49,8 @@ def own_entry(view):
 
 
 def judge(views):
-    """(set of self-declared Leader ids, voting nodes up, {node: own state}) from the nodes' /gossip bodies."""
-    leaders, up, states = set(), 0, {}
+    """(self-declared Leader ids, voting nodes up, voting nodes in sync, {node: own state}) from /gossip bodies."""
+    leaders, up, in_sync, states = set(), 0, 0, {}
     for node, view in views:
         me = own_entry(view) if isinstance(view, dict) else None
         states[node] = me.get("state") if me else None
@@ -56,23 +58,26 @@ def judge(views):
             continue
         if me.get("state") not in NOT_RUNNING:
             up += 1
+        if me.get("state") in ("Leader", "Follower"):
+            in_sync += 1
         if me.get("state") == "Leader":
             leaders.add(me["instanceId"])
-    return leaders, up, states
+    return leaders, up, in_sync, states
 
 
 class Tally:
     def __init__(self, quorum):
         self.quorum = quorum
-        self.samples = self.changes = self.no_quorum = self.no_leader = self.split = 0
+        self.samples = self.changes = self.no_quorum = self.no_write_quorum = self.no_leader = self.split = 0
         self.min_up = self.max_up = None
         self.last = None
         self.leaderless_since = None
         self.longest_leaderless = 0.0
         self.timeline = []
 
-    def add(self, t, leaders, up, states):
+    def add(self, t, leaders, up, in_sync, states):
         self.samples += 1
+        self.no_write_quorum += in_sync < self.quorum
         self.min_up = up if self.min_up is None else min(self.min_up, up)
         self.max_up = up if self.max_up is None else max(self.max_up, up)
         self.no_quorum += up < self.quorum
@@ -94,7 +99,8 @@ class Tally:
 
     def summary(self, seconds):
         return {"samples": self.samples, "seconds": round(seconds, 1), "leader_changes": self.changes,
-                "samples_without_quorum": self.no_quorum, "samples_without_leader": self.no_leader,
+                "samples_without_quorum": self.no_quorum,
+                "samples_without_write_quorum": self.no_write_quorum, "samples_without_leader": self.no_leader,
                 "samples_split_brain": self.split, "longest_without_leader_s": round(self.longest_leaderless, 2),
                 "min_voters_up": self.min_up, "max_voters_up": self.max_up, "quorum_size": self.quorum, "timeline": self.timeline}
 

@@ -35,9 +35,10 @@ def test_a_stale_leader_in_other_views_is_neither_a_leader_nor_a_voter():
     views = [("10.0.0.1:2113", None),
              ("10.0.0.2:2113", view("10.0.0.2", member("10.0.0.1", "Leader"), member("10.0.0.2", "Unknown"))),
              ("10.0.0.3:2113", view("10.0.0.3", member("10.0.0.1", "Leader"), member("10.0.0.3", "Leader")))]
-    leaders, up, states = gossip_monitor.judge(views)
+    leaders, up, in_sync, states = gossip_monitor.judge(views)
     assert leaders == {"id-10.0.0.3"}
     assert up == 2
+    assert in_sync == 1
     assert states == {"10.0.0.1:2113": None, "10.0.0.2:2113": "Unknown", "10.0.0.3:2113": "Leader"}
 
 
@@ -52,6 +53,7 @@ def test_two_nodes_that_each_say_leader_are_split_brain_and_stopping_nodes_are_n
     assert summary["samples_without_leader"] == 1
     assert summary["min_voters_up"] == 2
     assert summary["samples_without_quorum"] == 0
+    assert summary["samples_without_write_quorum"] == 0
 
 
 def test_an_old_entry_of_the_node_itself_does_not_hide_its_new_state():
@@ -63,11 +65,12 @@ def test_an_old_entry_of_the_node_itself_does_not_hide_its_new_state():
 def test_leader_changes_are_counted_once_per_new_leader():
     tally = gossip_monitor.Tally(quorum=2)
     for t, leader in enumerate(["x", "x", None, "y", "y", "x"]):
-        tally.add(float(t), {leader} - {None}, 3, {})
+        tally.add(float(t), {leader} - {None}, 3, 3 if leader else 2, {})
     summary = tally.summary(6.0)
     assert summary["leader_changes"] == 2
     assert summary["samples_without_leader"] == 1
     assert summary["longest_without_leader_s"] == 0.0
+    assert summary["samples_without_write_quorum"] == 0
 
 
 class Watch:
@@ -95,7 +98,7 @@ def wait(probe, what, timeout=30):
 
 
 def settled(cluster):
-    leaders, up, states = gossip_monitor.judge([(n, cluster.gossip(n.split(":")[0])) for n in cluster.nodes()])
+    leaders, _, _, states = gossip_monitor.judge([(n, cluster.gossip(n.split(":")[0])) for n in cluster.nodes()])
     return next(iter(leaders)) if len(leaders) == 1 and sorted(map(str, states.values())) == ["Follower", "Follower", "Leader"] \
         else None
 
@@ -146,4 +149,5 @@ def test_two_nodes_down_is_counted_as_no_quorum(cluster):
     cluster.start(HOSTS[2])
     wait(lambda: settled(cluster), "the cluster back")
     assert summary["samples_without_quorum"] >= 5, summary
+    assert summary["samples_without_write_quorum"] >= summary["samples_without_quorum"], summary
     assert summary["min_voters_up"] == 1, summary
