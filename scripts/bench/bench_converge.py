@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Wall time of the role's default converge (3 TLS nodes) and of its idempotent rerun.
 
 Molecule scenario `default` (local twin, or ESDB_MOLECULE_IMAGE) creates and prepares fresh
@@ -54,7 +54,7 @@ def one_round(extra_args):
     molecule("destroy")
     molecule("create")
     molecule("prepare")
-    first, _ = converge(extra_args)
+    first, _unused = converge(extra_args)
     second, output = converge(extra_args)
     changed = [line for line in output.splitlines() if " changed=" in line and " changed=0 " not in line]
     if changed:
@@ -72,7 +72,7 @@ def main():
     run(str(REPO / "tests" / "twin" / "twinctl"), "image")
     rounds = []
     try:
-        for _ in range(args.runs):
+        for _unused in range(args.runs):
             rounds.append(one_round(args.ansible_args))
     finally:
         molecule("destroy")

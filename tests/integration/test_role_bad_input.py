@@ -129,8 +129,8 @@ def test_config_change_restarts_nodes_one_at_a_time_leader_last(cluster):
     restarted = [host for step, host in steps if step.startswith("EventStoreDB restarts")]
     assert sorted(restarted) == sorted(NODES), steps
     # Each restart is followed by its quorum wait before the next node goes down.
-    assert [step.startswith("EventStoreDB restarts") for step, _ in steps] == [True, False] * 3, steps
-    assert [host for _, host in steps[0::2]] == [host for _, host in steps[1::2]]
+    assert [step.startswith("EventStoreDB restarts") for step, _unused in steps] == [True, False] * 3, steps
+    assert [host for _unused, host in steps[0::2]] == [host for _unused, host in steps[1::2]]
     assert NODES[restarted[-1]] == leader
     rerun = cluster.run(extra_vars=changed_priority)
     assert rerun.returncode == 0

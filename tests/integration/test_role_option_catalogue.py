@@ -42,5 +42,5 @@ def test_catalogue_matches_the_twin_emulator_option_set():
     spec = importlib.util.spec_from_file_location("twin_options", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    twin = {name for _, options in module.GROUPS for name, *_ in options}
+    twin = {name for _unused, options in module.GROUPS for name, *_unused in options}
     assert sorted(twin ^ set(KNOWN)) == []

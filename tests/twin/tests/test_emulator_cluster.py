@@ -117,6 +117,7 @@ def test_resign_hands_leadership_to_another_node(emulators):
     cluster, leader = started(emulators)
     old_id = leader.me()["instanceId"]
     assert leader.request("POST", "/admin/node/resign").status_code == 200
+
     def another_leader():
         current = cluster.agreed_leader()
         return current if current and current is not leader else None
