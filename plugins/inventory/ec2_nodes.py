@@ -115,6 +115,7 @@ regions:
 clusters:
   - esdb
 
+---
 # Every cluster in two regions, reached through public DNS names, with a group per availability zone.
 plugin: esdb.cluster.ec2_nodes
 regions: [eu-west-1, us-east-1]
@@ -123,6 +124,7 @@ keyed_groups:
   - key: availability_zone
     prefix: az
 
+---
 # Cache the answer for five minutes.
 plugin: esdb.cluster.ec2_nodes
 regions: [eu-west-1]
