@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Leader changes and quorum losses during a rolling restart: ours against a naive serial: 1 one.
 
-Brings up three TLS nodes of the local twin (containers at 10.42.18.11-13 on network
+Brings up three TLS (or, with --insecure, Insecure) nodes of the local twin (containers at 10.42.18.11-13 on network
 esdb-bench-rolling, apt server at .250; the packaged program is the test emulator, not
 EventStoreDB), converges them with playbooks/configure.yml, then alternates, --runs times each:
   ours:  playbooks/rolling_restart.yml (followers one at a time, each back as Follower; leader
@@ -11,7 +11,7 @@ scripts/bench/gossip_monitor.py samples every node's /gossip every 200 ms from j
 playbook starts until the cluster is back to one Leader and two Followers. Prints a Markdown
 table. Goal for ours: exactly 1 leader change and 0 samples without quorum in every run.
 
-    scripts/bench/bench_rolling_restart.py [--runs 3] [--keep] [--json FILE]
+    scripts/bench/bench_rolling_restart.py [--runs 3] [--insecure] [--keep] [--json FILE]
 """
 
 import argparse
@@ -69,27 +69,28 @@ def teardown():
     run(str(REPO / "tests" / "twin" / "twinctl"), "down", "--network", NETWORK, check=False)
 
 
-def write_inventory(workdir, twin):
+def write_inventory(workdir, twin, insecure):
     inventory = {"eventstore": {
         "hosts": {name: {"eventstore_node_ip": ip} for name, ip in NODES.items()},
         "vars": {"ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3",
                  "eventstore_apt_repo_url": twin["APT_REPO_URL"], "eventstore_apt_key_url": twin["APT_KEY_URL"],
                  "eventstore_admin_password": "bench-Admin-pw1", "eventstore_ops_password": "bench-Ops-pw1",
-                 "eventstore_pki_dir": str(workdir / "pki"), "eventstore_wait_timeout": 120}}}
+                 "eventstore_pki_dir": str(workdir / "pki"), "eventstore_wait_timeout": 120,
+                 "eventstore_insecure": insecure}}}
     path = workdir / "inventory.json"
     path.write_text(json.dumps(inventory))
     return path
 
 
-def cluster_settled(context):
+def cluster_settled(scheme, context):
     """One Leader and every other node Follower, each by its own answer."""
-    views = [(n, gossip_monitor.fetch(f"https://{ip}:2113/gossip", context, 1.0)) for n, ip in NODES.items()]
+    views = [(n, gossip_monitor.fetch(f"{scheme}://{ip}:2113/gossip", context, 1.0)) for n, ip in NODES.items()]
     leaders, _, _, states = gossip_monitor.judge(views)
     return len(leaders) == 1 and sorted(map(str, states.values())) == ["Follower", "Follower", "Leader"]
 
 
-def measured(kind, inventory, context):
-    urls = [f"https://{ip}:2113/gossip" for ip in NODES.values()]
+def measured(kind, inventory, scheme, context):
+    urls = [f"{scheme}://{ip}:2113/gossip" for ip in NODES.values()]
     stop, box = threading.Event(), {}
     watcher = threading.Thread(target=lambda: box.update(
         gossip_monitor.monitor(urls, len(urls), 0.2, 0, context, 1.0, stop)))
@@ -98,7 +99,7 @@ def measured(kind, inventory, context):
     result = run(str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(PLAYBOOKS[kind]), check=False)
     playbook_s = time.monotonic() - started
     deadline = time.monotonic() + 120
-    while not cluster_settled(context) and time.monotonic() < deadline:
+    while not cluster_settled(scheme, context) and time.monotonic() < deadline:
         time.sleep(0.2)
     settled_s = time.monotonic() - started
     stop.set()
@@ -124,6 +125,7 @@ def table(rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each playbook (default: %(default)s)")
+    parser.add_argument("--insecure", action="store_true", help="an Insecure cluster (http, no TLS, no auth)")
     parser.add_argument("--keep", action="store_true", help="leave the containers and the network up")
     parser.add_argument("--json", help="also write the raw figures to this file")
     args = parser.parse_args()
@@ -131,13 +133,14 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-rolling-") as tmp:
         workdir = pathlib.Path(tmp)
         try:
-            inventory = write_inventory(workdir, twin_up())
+            inventory = write_inventory(workdir, twin_up(), args.insecure)
             containers_up()
             run(str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(REPO / "playbooks" / "configure.yml"))
-            context = ssl.create_default_context(cafile=str(workdir / "pki" / "ca.crt"))
+            scheme = "http" if args.insecure else "https"
+            context = None if args.insecure else ssl.create_default_context(cafile=str(workdir / "pki" / "ca.crt"))
             for _ in range(args.runs):
                 for kind in ("ours", "naive"):
-                    rows.append(measured(kind, inventory, context))
+                    rows.append(measured(kind, inventory, scheme, context))
                     print(json.dumps(rows[-1]), file=sys.stderr)
         finally:
             if not args.keep:
