@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Leader changes and quorum losses during a rolling restart: ours against a naive serial: 1 one.
 
 Brings up three TLS (or, with --insecure, Insecure) nodes of the local twin (containers at 10.42.18.11-13 on network
@@ -85,7 +85,7 @@ def write_inventory(workdir, twin, insecure):
 def cluster_settled(scheme, context):
     """One Leader and every other node Follower, each by its own answer."""
     views = [(n, gossip_monitor.fetch(f"{scheme}://{ip}:2113/gossip", context, 1.0)) for n, ip in NODES.items()]
-    leaders, _, _, states = gossip_monitor.judge(views)
+    leaders, _up, _in_sync, states = gossip_monitor.judge(views)
     return len(leaders) == 1 and sorted(map(str, states.values())) == ["Follower", "Follower", "Leader"]
 
 
@@ -138,7 +138,7 @@ def main():
             run(str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), str(REPO / "playbooks" / "configure.yml"))
             scheme = "http" if args.insecure else "https"
             context = None if args.insecure else ssl.create_default_context(cafile=str(workdir / "pki" / "ca.crt"))
-            for _ in range(args.runs):
+            for _run in range(args.runs):
                 for kind in ("ours", "naive"):
                     rows.append(measured(kind, inventory, scheme, context))
                     print(json.dumps(rows[-1]), file=sys.stderr)

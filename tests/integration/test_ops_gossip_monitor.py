@@ -98,7 +98,7 @@ def wait(probe, what, timeout=30):
 
 
 def settled(cluster):
-    leaders, _, _, states = gossip_monitor.judge([(n, cluster.gossip(n.split(":")[0])) for n in cluster.nodes()])
+    leaders, _up, _in_sync, states = gossip_monitor.judge([(n, cluster.gossip(n.split(":")[0])) for n in cluster.nodes()])
     return next(iter(leaders)) if len(leaders) == 1 and sorted(map(str, states.values())) == ["Follower", "Follower", "Leader"] \
         else None
 
