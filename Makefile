@@ -8,7 +8,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(CURDIR)/$(VENV):$(PATH)
 
 # Molecule scenarios that `make test` runs, in order.
-MOLECULE_SCENARIOS ?= default insecure existing_hosts
+MOLECULE_SCENARIOS ?= default insecure existing_hosts failover rolling scale
 
 .PHONY: help bootstrap docker demo demo-down test lint sanity unit twin integration molecule clean
 

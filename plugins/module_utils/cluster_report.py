@@ -16,7 +16,7 @@ def headline(verdict):
     where = '%s:%s' % (leader['host'], leader['port']) if leader else 'none'
     return '%s: leader %s, %d/%d voters alive (quorum %d), %d unreachable' % (
         verdict['status'], where, verdict['voters_alive'], verdict['expected_size'],
-        verdict['quorum_size'], len(verdict['unreachable']))
+        verdict['quorum_size'], len(verdict['unreachable_nodes']))
 
 
 def report_lines(verdict):
@@ -33,7 +33,7 @@ def report_lines(verdict):
             _number(member['node_priority']),
             _role(member),
         ))
-    for node in verdict['unreachable']:
+    for node in verdict['unreachable_nodes']:
         rows.append(('-', '?', node['node'], '-', '-', '-', '-', 'no answer'))
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     table = ['  '.join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]

@@ -85,7 +85,7 @@ def evaluate(answers, expected_size, validate='ready'):
         expected_size=expected_size,
         read_only_replicas=len([m for m in members if m['is_read_only_replica'] and m['is_alive']]),
         clones=len([m for m in members if is_clone(m) and m['is_alive']]),
-        unreachable=unreachable,
+        unreachable_nodes=unreachable,
         problems=problems,
     )
 

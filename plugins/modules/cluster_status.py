@@ -219,8 +219,10 @@ clones:
   returned: always
   type: int
   sample: 0
-unreachable:
-  description: Nodes that gave no usable answer, with the reason.
+unreachable_nodes:
+  description:
+    - Nodes that gave no usable answer, with the reason.
+    - Not named C(unreachable), which Ansible reserves to mark the host running the module as unreachable.
   returned: always
   type: list
   elements: dict

@@ -72,7 +72,7 @@ def test_ready_insecure_cluster(healed):
     assert sorted(f['host'] for f in result['followers'] + [result['leader']]) == INSECURE_HOSTS
     assert (result['voters_alive'], result['quorum_size'], result['expected_size']) == (3, 2, 3)
     assert all(m['port'] == 2113 and m['internal_tcp_tls'] is False for m in result['members'])
-    assert result['problems'] == [] and result['unreachable'] == []
+    assert result['problems'] == [] and result['unreachable_nodes'] == []
     assert result['report_lines'][0].startswith('ready: leader %s:2113, 3/3 voters alive' % result['leader']['host'])
 
 
@@ -89,8 +89,8 @@ def test_one_node_stopped_is_degraded_but_has_quorum(healed):
     result = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'validate': 'quorum'})
     assert result.get('failed') is not True, result.get('msg')
     assert (result['status'], result['ready']) == ('degraded', False)
-    assert [u['node'] for u in result['unreachable']] == ['%s:2113' % stopped]
-    assert 'connection refused' in result['unreachable'][0]['error']
+    assert [u['node'] for u in result['unreachable_nodes']] == ['%s:2113' % stopped]
+    assert 'connection refused' in result['unreachable_nodes'][0]['error']
 
     strict = run_module({'nodes': healed.nodes(), 'scheme': 'http'})
     assert strict['failed'] is True and strict['status'] == 'degraded'
@@ -106,7 +106,7 @@ def test_two_nodes_stopped_is_unavailable(healed):
     assert wait_until(lambda: sum(m['isAlive'] for m in healed.gossip(lone)['members']) == 1, timeout=30)
     report = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'validate': 'none'})
     assert report.get('failed') is not True
-    assert (report['status'], report['voters_alive'], len(report['unreachable'])) == ('unavailable', 1, 2)
+    assert (report['status'], report['voters_alive'], len(report['unreachable_nodes'])) == ('unavailable', 1, 2)
 
     result = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'validate': 'quorum'})
     assert result['failed'] is True and result['status'] == 'unavailable'

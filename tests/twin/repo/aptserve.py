@@ -11,7 +11,7 @@ from twinutil import TwinError
 DEFAULT_PORT = 8080
 DEFAULT_APT_HOST = 250
 SERVER_ROLE = "apt"
-READY_TIMEOUT = 15
+READY_TIMEOUT = 60  # a busy machine running several twin clusters can take this long
 # Polls from inside the server container, so readiness does not depend on host routing.
 READY_PROBE = (
     "import sys, time, urllib.request\n"

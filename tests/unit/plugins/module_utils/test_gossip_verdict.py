@@ -47,7 +47,7 @@ def test_healthy_trio_is_ready():
     assert result['leader'] == {'instance_id': IDS['n1'], 'host': '10.0.1.11', 'port': 2113}
     assert [f['host'] for f in result['followers']] == ['10.0.1.12', '10.0.1.13']
     assert (result['voters_alive'], result['quorum_size'], result['expected_size']) == (3, 2, 3)
-    assert result['unreachable'] == [] and result['problems'] == []
+    assert result['unreachable_nodes'] == [] and result['problems'] == []
     assert len(result['members']) == 3
 
 
@@ -65,7 +65,7 @@ def test_one_dead_node_keeps_quorum(validate, passed):
     result = verdict('one_dead', validate)
     assert (result['status'], result['passed']) == ('degraded', passed)
     assert result['voters_alive'] == 2
-    assert [u['node'] for u in result['unreachable']] == ['10.0.1.13:2113']
+    assert [u['node'] for u in result['unreachable_nodes']] == ['10.0.1.13:2113']
     assert result['problems'] == [
         '10.0.1.13:2113: connection refused; is EventStoreDB running and listening on HTTP port 2113?',
         'member 10.0.1.13:2113 (9c8b7a6d) is not alive (last seen as Follower).',
@@ -78,7 +78,7 @@ def test_two_dead_nodes_lose_quorum(validate, passed):
     result = verdict('two_dead', validate)
     assert (result['status'], result['passed']) == ('unavailable', passed)
     assert result['voters_alive'] == 1
-    assert len(result['unreachable']) == 2
+    assert len(result['unreachable_nodes']) == 2
     assert result['problems'][-1] == 'Only 1 of 3 voting members are alive; quorum needs 2.'
 
 
@@ -173,7 +173,7 @@ def test_unknown_keys_cluster_is_ready():
 def test_nothing_answered_is_unreachable():
     result = verdict('one_dead', 'none', nodes=('n3',))
     assert (result['status'], result['passed'], result['members']) == ('unreachable', True, [])
-    assert result['problems'] == [result['unreachable'][0]['error']]
+    assert result['problems'] == [result['unreachable_nodes'][0]['error']]
     assert verdict('one_dead', 'leader', nodes=('n3',))['passed'] is False
 
 

@@ -81,7 +81,7 @@ def test_healthy_trio_is_ready_and_changes_nothing(monkeypatch):
     assert (result['changed'], result['ready'], result['status']) == (False, True, 'ready')
     assert result['leader']['host'] == '10.0.1.11'
     assert (result['voters_alive'], result['quorum_size'], result['expected_size']) == (3, 2, 3)
-    assert (result['iterations'], result['problems'], result['unreachable']) == (1, [], [])
+    assert (result['iterations'], result['problems'], result['unreachable_nodes']) == (1, [], [])
     assert result['elapsed'] >= 0
     assert result['report'].split('\n') == result['report_lines']
     assert result['report_lines'][0] == 'ready: leader 10.0.1.11:2113, 3/3 voters alive (quorum 2), 0 unreachable'
@@ -114,7 +114,7 @@ def test_failure_has_a_one_line_message_and_the_full_result(monkeypatch):
     assert '\n' not in result['msg']
     assert (result['changed'], result['ready'], result['status'], result['voters_alive']) == (
         False, False, 'degraded', 2)
-    assert result['unreachable'][0]['node'] == '10.0.1.13:2113'
+    assert result['unreachable_nodes'][0]['node'] == '10.0.1.13:2113'
     assert len(result['problems']) == 3 and len(result['members']) == 3 and result['report_lines']
 
 
@@ -135,7 +135,7 @@ def test_nothing_answering_with_validate_none_reports_unreachable(monkeypatch):
         raise URLError(ConnectionRefusedError(111, 'Connection refused'))
     monkeypatch.setattr(gossip_client, 'open_url', refused)
     result = run({'nodes': TRIO, 'validate': 'none'})
-    assert (result['status'], len(result['unreachable']), result['leader']) == ('unreachable', 3, None)
+    assert (result['status'], len(result['unreachable_nodes']), result['leader']) == ('unreachable', 3, None)
 
 
 def test_split_brain_fails_even_for_validate_leader(monkeypatch):
