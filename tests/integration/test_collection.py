@@ -90,3 +90,11 @@ def test_ansible_doc_lists_every_shipped_plugin(installed, kind, doc_type):
 def test_action_group_lists_every_module():
     runtime = yaml.safe_load(open(os.path.join(ROOT, "meta", "runtime.yml"), encoding="utf-8"))
     assert sorted(runtime["action_groups"]["eventstore"]) == shipped("modules")
+
+
+@pytest.mark.parametrize("playbook", ["site.yml"] + sorted(
+    os.path.relpath(p, ROOT) for p in glob.glob(os.path.join(ROOT, "playbooks", "*.yml"))))
+def test_playbook_syntax(playbook):
+    # A throwaway inventory: the syntax check must reach nothing, AWS least of all.
+    run(os.path.join(BIN, "ansible-playbook"), "--syntax-check", "-i", "localhost,", playbook,
+        env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections")))
