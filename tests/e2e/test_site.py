@@ -4,6 +4,7 @@ This is `make demo` as a test: moto for EC2, one container per instance, the
 test-only node emulator from the twin's signed apt repository. It takes the demo's
 network and addresses, so it removes a running demo first and leaves none behind.
 """
+import json
 import os
 import re
 import subprocess
@@ -52,3 +53,22 @@ def test_rerun_changes_nothing(demo):
     hosts = recap(output)
     assert len(hosts) == 4, hosts
     assert {h: r["changed"] for h, r in hosts.items() if r["changed"]} == {}, output[-6000:]
+
+
+def test_demo_down_removes_everything(demo):
+    assert demo[0] == 0, "the first run failed"
+    for _attempt in range(2):  # a second teardown finds nothing and still succeeds
+        rc, output = run("scripts/demo.sh", "down")
+        assert rc == 0, output
+    for selector in ("label=esdb.twin.instance", "name=esdb-twin-apt-esdb-demo"):
+        leftovers = subprocess.run(["docker", "ps", "-aq", "--filter", selector],
+                                   capture_output=True, text=True, check=True)
+        assert leftovers.stdout.split() == [], selector
+    networks = subprocess.run(["docker", "network", "ls", "-q", "--filter", "name=^esdb-demo$"],
+                              capture_output=True, text=True, check=True)
+    assert networks.stdout.split() == []
+    for generated in (".cache/twin/ec2twin.json", "inventories/local/group_vars/all/twin_subnet.yml",
+                      "inventories/local/.eventstore-pki"):
+        assert not os.path.exists(os.path.join(ROOT, generated)), generated
+    rc, output = run("tests/twin/ec2/ec2twin", "status")
+    assert rc == 0 and json.loads(output)["moto_alive"] is False, output
