@@ -16,6 +16,7 @@ from ansible_collections.esdb.cluster.plugins.module_utils.gossip import (
     is_clone,
     is_voter,
     merge_views,
+    self_member,
 )
 
 VALIDATIONS = ('ready', 'quorum', 'leader', 'none')
@@ -78,6 +79,7 @@ def evaluate(answers, expected_size, validate='ready'):
         ready=status == 'ready',
         status=status,
         leader=_brief(leader) if leader else None,
+        leader_node=_node_of(leader, reachable),
         followers=[_brief(m) for m in ready_voters if m['state'] == 'Follower'],
         members=members,
         voters_alive=len(voters_alive),
@@ -98,6 +100,17 @@ def _passes(validate, status, leader, has_quorum):
     if validate == 'quorum':
         return leader is not None and has_quorum
     return status == 'ready'
+
+
+def _node_of(member, reachable):
+    """The given node address (as asked) that answered as this member, if it answered."""
+    if member is None:
+        return None
+    for answer in reachable:
+        own = self_member(answer['gossip'])
+        if own is not None and own['instance_id'] == member['instance_id']:
+            return answer['node']
+    return None
 
 
 def _leader_views(reachable):

@@ -112,6 +112,21 @@ def alive_leaders(members):
     return [m for m in members if m['is_alive'] and m['state'] == 'Leader' and not is_placeholder(m)]
 
 
+def self_member(gossip):
+    """The answering node's own member: the alive one at the server's advertised endpoint.
+
+    22.10 writes serverIp/serverPort and each member's httpEndPointIp/Port the same way
+    (AdvertiseHostToClientAs/AdvertiseHttpPortToClientAs when set, else the HTTP endpoint;
+    GossipServiceBase.Handle(ClientGossip), ClientClusterInfo.cs), so this holds whatever the
+    node advertises. None when no single alive member matches.
+    """
+    server = gossip.get('server') or {}
+    mine = [m for m in gossip['members']
+            if m['is_alive'] and not is_placeholder(m)
+            and (m['host'], m['port']) == (server.get('host'), server.get('port'))]
+    return mine[0] if len(mine) == 1 else None
+
+
 def merge_views(views):
     """De-duplicate members seen by several nodes by instanceId; the newest timeStamp wins.
 

@@ -132,6 +132,16 @@ leader:
   returned: always
   type: dict
   sample: {instance_id: 3f2a1b2c-9d4e-4f60-8a71-b2c3d4e5f601, host: 10.0.1.11, port: 2113}
+leader_node:
+  description:
+    - The entry of O(nodes) that answered as the Leader (as given, C(host:port)), or V(null) when
+      the Leader did not answer or there is none.
+    - Each node is recognised by its own gossip entry, the one at the C(serverIp)/C(serverPort) it
+      reports, so this holds when nodes advertise another address (C(AdvertiseHostToClientAs),
+      C(ExtHostAdvertiseAs)) than the one used to reach them.
+  returned: always
+  type: str
+  sample: 10.0.1.11:2113
 followers:
   description: Alive voting members in state Follower, each with RV(leader)'s keys.
   returned: always

@@ -206,3 +206,21 @@ def test_answers_are_not_modified():
     snapshot = copy.deepcopy(given)
     evaluate(given, 3, 'ready')
     assert given == snapshot
+
+
+def test_leader_node_is_the_given_address_that_answered_as_leader():
+    assert verdict('healthy_trio')['leader_node'] == '10.0.1.11:2113'
+
+
+def test_leader_node_holds_when_nodes_advertise_another_host():
+    def advertised(node, document):
+        for member in document['members']:
+            member['httpEndPointIp'] = 'client-' + member['httpEndPointIp']
+        document['serverIp'] = 'client-' + document['serverIp']
+    result = verdict('healthy_trio', edit=advertised)
+    assert (result['leader']['host'], result['leader_node']) == ('client-10.0.1.11', '10.0.1.11:2113')
+
+
+def test_leader_node_is_none_when_the_leader_did_not_answer():
+    result = verdict('healthy_trio', nodes=('n2', 'n3'), validate='leader')
+    assert result['leader']['host'] == '10.0.1.11' and result['leader_node'] is None

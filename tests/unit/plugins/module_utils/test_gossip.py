@@ -10,6 +10,7 @@ from ansible_collections.esdb.cluster.plugins.module_utils.gossip import (
     is_placeholder,
     merge_views,
     parse_gossip,
+    self_member,
     timestamp_key,
 )
 
@@ -158,3 +159,29 @@ def test_merge_of_split_brain_views_keeps_both_self_reports():
 ])
 def test_timestamp_order(earlier, later):
     assert timestamp_key(earlier) < timestamp_key(later)
+
+
+def test_self_member_is_the_alive_entry_at_the_server_endpoint():
+    parsed = parse_gossip(body('healthy_trio', 'n2'), 'n2')
+    assert self_member(parsed)['host'] == '10.0.1.12'
+
+
+def test_self_member_follows_the_advertised_address():
+    document = json.loads(body('healthy_trio', 'n2'))
+    for member in document['members']:
+        member['httpEndPointIp'] = 'db-' + member['httpEndPointIp'].rsplit('.', 1)[1] + '.example.com'
+    document['serverIp'] = 'db-12.example.com'
+    own = self_member(parse_gossip(json.dumps(document), 'n2'))
+    assert (own['host'], own['instance_id'][:8]) == ('db-12.example.com', '5b6c7d8e')
+
+
+@pytest.mark.parametrize('edit', [
+    lambda doc: doc.update(serverIp='10.9.9.9'),
+    lambda doc: doc.pop('serverIp'),
+    lambda doc: [m.update(isAlive=False) for m in doc['members'] if m['httpEndPointIp'] == '10.0.1.12'],
+    lambda doc: [m.update(httpEndPointIp='10.0.1.12') for m in doc['members']],
+])
+def test_self_member_is_none_when_no_single_alive_entry_matches(edit):
+    document = json.loads(body('healthy_trio', 'n2'))
+    edit(document)
+    assert self_member(parse_gossip(json.dumps(document), 'n2')) is None
