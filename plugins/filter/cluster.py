@@ -1,0 +1,14 @@
+# -*- coding: utf-8 -*-
+# Copyright: esdb.cluster contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters the eventstore role decides with; the logic lives in plugin_utils."""
+
+from __future__ import annotations
+
+from ansible_collections.esdb.cluster.plugins.plugin_utils.cluster_layout import cluster_layout
+from ansible_collections.esdb.cluster.plugins.plugin_utils.node_drift import node_drift
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'cluster_layout': cluster_layout, 'node_drift': node_drift}
