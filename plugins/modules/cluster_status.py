@@ -74,6 +74,21 @@ options:
       - Seconds between checks while waiting.
     type: float
     default: 1
+  member:
+    description:
+      - One entry of O(nodes) that must also be back in the cluster, for example a node that was
+        just restarted, before the module succeeds.
+      - Back means its own gossip entry says Follower (ReadOnlyReplica for a read-only replica, Leader
+        when it is the agreed Leader); a quorum of the other members lists that same instance in that
+        state; it is in the Leader's epoch; and its writer checkpoint is within O(max_lag) bytes of the
+        Leader's. A node that merely answers, or is still PreReplica or CatchingUp, is not back.
+    type: str
+  max_lag:
+    description:
+      - With O(member), how many bytes its writer checkpoint may be behind the Leader's.
+      - Both come from each node's own entry, read in the same round.
+    type: int
+    default: 1048576
 notes:
   - C(GET /gossip) is anonymous in EventStoreDB 22.10, so credentials are rarely needed.
   - Usually run on the controller, with C(delegate_to=localhost) and C(run_once=true) on the task.
@@ -262,6 +277,36 @@ iterations:
   returned: always
   type: int
   sample: 1
+member:
+  description: With O(member), whether that node is back, and why not.
+  returned: when O(member) is set
+  type: dict
+  contains:
+    node:
+      description: The node, as C(host:port).
+      type: str
+    state:
+      description: Its state in its own gossip entry, or V(null) before it answers.
+      type: str
+    instance_id:
+      description: Its instance id (a restarted node has a new one).
+      type: str
+    seen_by:
+      description: The other nodes whose gossip lists it alive in its wanted state.
+      type: list
+      elements: str
+    lag:
+      description: Bytes its writer checkpoint is behind the Leader's, when known.
+      type: int
+    rejoined:
+      description: Whether it is back.
+      type: bool
+    problems:
+      description: Why it is not back yet.
+      type: list
+      elements: str
+  sample: {node: 10.0.1.12:2113, state: Follower, instance_id: 5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712,
+           seen_by: [10.0.1.11:2113, 10.0.1.13:2113], lag: 0, rejoined: true, problems: []}
 elapsed:
   description: Seconds spent checking.
   returned: always
@@ -276,12 +321,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_report import report_lines
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import VALIDATIONS, evaluate
 from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import fetch_all
+from ansible_collections.esdb.cluster.plugins.module_utils.member_rejoin import rejoin
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
     CONNECTION_ARGUMENT_SPEC,
     CONNECTION_REQUIRED_BY,
     CONNECTION_REQUIRED_TOGETHER,
     NodeAddressError,
     open_url_options,
+    parse_node_address,
     parse_node_addresses,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.readiness_poll import poll_until_passed
@@ -294,6 +341,8 @@ def argument_spec():
         validate=dict(type='str', default='ready', choices=list(VALIDATIONS)),
         wait_timeout=dict(type='float', default=0.0),
         interval=dict(type='float', default=1.0),
+        member=dict(type='str'),
+        max_lag=dict(type='int', default=1048576),
     )
     spec.update(CONNECTION_ARGUMENT_SPEC)
     return spec
@@ -308,12 +357,23 @@ def option_errors(params):
         errors.append('timeout %g must be more than 0 seconds' % params['timeout'])
     if params['interval'] <= 0:
         errors.append('interval %g must be more than 0 seconds' % params['interval'])
+    if params['max_lag'] < 0:
+        errors.append('max_lag %d must be 0 or more bytes' % params['max_lag'])
     if params['wait_timeout'] < 0:
         errors.append('wait_timeout %g must be 0 (check once) or more seconds' % params['wait_timeout'])
     for name in ('ca_path', 'client_cert', 'client_key'):
         if params[name] and not os.path.isfile(params[name]):
             errors.append('%s %s is not a readable file; give the path of a PEM file' % (name, params[name]))
     return errors
+
+
+def member_label(given, endpoints, scheme):
+    """The label of the endpoint that `given` names, or None when it is not one of them."""
+    try:
+        wanted = parse_node_address(given, scheme).label
+    except NodeAddressError:
+        return None
+    return wanted if wanted in [e.label for e in endpoints] else None
 
 
 def failure_message(result, validate):
@@ -344,11 +404,21 @@ def main():
     if errors:
         module.fail_json(msg='; '.join(errors), changed=False)
 
+    member = member_label(params['member'], endpoints, params['scheme']) if params['member'] else None
+    if params['member'] and member is None:
+        module.fail_json(msg='member %s is not one of nodes (%s); give it as it appears there'
+                         % (params['member'], ', '.join(e.label for e in endpoints)), changed=False)
     expected_size = params['expected_size'] or len(endpoints)
     options = open_url_options(params)
 
     def check():
-        return evaluate(fetch_all(endpoints, options), expected_size, params['validate'])
+        answers = fetch_all(endpoints, options)
+        verdict = evaluate(answers, expected_size, params['validate'])
+        if member:
+            verdict['member'] = rejoin(answers, member, verdict['leader'], expected_size, params['max_lag'])
+            verdict['problems'] = verdict['member']['problems'] + verdict['problems']
+            verdict['passed'] = verdict['passed'] and verdict['member']['rejoined']
+        return verdict
 
     verdict, iterations, elapsed = poll_until_passed(check, params['wait_timeout'], params['interval'])
     passed = verdict.pop('passed')

@@ -224,3 +224,26 @@ def test_argument_spec_matches_the_documentation():
         assert documented[name].get('default') == option.get('default'), name
         assert documented[name].get('choices') == option.get('choices'), name
     assert spec['url_password']['no_log'] is True
+
+
+def test_member_waits_until_the_restarted_node_is_a_follower(monkeypatch):
+    serve(monkeypatch, 'catching_up', 'catching_up', 'healthy_trio')
+    result = run({'nodes': TRIO, 'validate': 'quorum', 'member': '10.0.1.13', 'wait_timeout': 5, 'interval': 0.01})
+    assert (result['iterations'], result['member']['rejoined'], result['member']['state']) == (3, True, 'Follower')
+    assert result['member']['node'] == '10.0.1.13:2113'
+
+
+def test_member_still_catching_up_fails_naming_it(monkeypatch):
+    serve(monkeypatch, 'catching_up')
+    result = run({'nodes': TRIO, 'validate': 'quorum', 'member': '10.0.1.13:2113'}, AnsibleFailJson)
+    assert result['msg'].startswith('EventStoreDB cluster is degraded, validate=quorum not met after 1 check(s)')
+    assert ': 10.0.1.13:2113 is CatchingUp, not Follower or ReadOnlyReplica yet.' in result['msg']
+    assert result['member']['rejoined'] is False
+
+
+def test_member_must_be_one_of_the_nodes(monkeypatch):
+    nodes = serve(monkeypatch, 'healthy_trio')
+    result = run({'nodes': TRIO, 'member': '10.0.1.14'}, AnsibleFailJson)
+    assert result['msg'] == ('member 10.0.1.14 is not one of nodes (10.0.1.11:2113, 10.0.1.12:2113, 10.0.1.13:2113); '
+                             'give it as it appears there')
+    assert nodes.calls == []
