@@ -74,18 +74,19 @@ options:
       - Seconds between checks while waiting.
     type: float
     default: 1
-  member:
+  members:
     description:
-      - One entry of O(nodes) that must also be back in the cluster, for example a node that was
-        just restarted, before the module succeeds.
-      - Back means its own gossip entry says Follower (ReadOnlyReplica for a read-only replica, Leader
+      - Entries of O(nodes) that must also be back in the cluster before the module succeeds, for
+        example a node that was just restarted and every other running member.
+      - Back means a node's own gossip entry says Follower (ReadOnlyReplica for a read-only replica, Leader
         when it is the agreed Leader); a quorum of the other members lists that same instance in that
         state; it is in the Leader's epoch; and its writer checkpoint is within O(max_lag) bytes of the
         Leader's. A node that merely answers, or is still PreReplica or CatchingUp, is not back.
-    type: str
+    type: list
+    elements: str
   max_lag:
     description:
-      - With O(member), how many bytes its writer checkpoint may be behind the Leader's.
+      - With O(members), how many bytes each one's writer checkpoint may be behind the Leader's.
       - Both come from each node's own entry, read in the same round.
     type: int
     default: 1048576
@@ -277,10 +278,11 @@ iterations:
   returned: always
   type: int
   sample: 1
-member:
-  description: With O(member), whether that node is back, and why not.
-  returned: when O(member) is set
-  type: dict
+rejoin:
+  description: With O(members), for each of them whether it is back, and why not.
+  returned: when O(members) is set
+  type: list
+  elements: dict
   contains:
     node:
       description: The node, as C(host:port).
@@ -305,8 +307,8 @@ member:
       description: Why it is not back yet.
       type: list
       elements: str
-  sample: {node: 10.0.1.12:2113, state: Follower, instance_id: 5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712,
-           seen_by: [10.0.1.11:2113, 10.0.1.13:2113], lag: 0, rejoined: true, problems: []}
+  sample: [{node: 10.0.1.12:2113, state: Follower, instance_id: 5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712,
+            seen_by: [10.0.1.11:2113, 10.0.1.13:2113], lag: 0, rejoined: true, problems: []}]
 elapsed:
   description: Seconds spent checking.
   returned: always
@@ -341,7 +343,7 @@ def argument_spec():
         validate=dict(type='str', default='ready', choices=list(VALIDATIONS)),
         wait_timeout=dict(type='float', default=0.0),
         interval=dict(type='float', default=1.0),
-        member=dict(type='str'),
+        members=dict(type='list', elements='str'),
         max_lag=dict(type='int', default=1048576),
     )
     spec.update(CONNECTION_ARGUMENT_SPEC)
@@ -404,20 +406,22 @@ def main():
     if errors:
         module.fail_json(msg='; '.join(errors), changed=False)
 
-    member = member_label(params['member'], endpoints, params['scheme']) if params['member'] else None
-    if params['member'] and member is None:
-        module.fail_json(msg='member %s is not one of nodes (%s); give it as it appears there'
-                         % (params['member'], ', '.join(e.label for e in endpoints)), changed=False)
+    members = [member_label(given, endpoints, params['scheme']) for given in params['members'] or []]
+    strangers = [given for given, label in zip(params['members'] or [], members) if label is None]
+    if strangers:
+        module.fail_json(msg='members %s are not among nodes (%s); give them as they appear there'
+                         % (', '.join(strangers), ', '.join(e.label for e in endpoints)), changed=False)
     expected_size = params['expected_size'] or len(endpoints)
     options = open_url_options(params)
 
     def check():
         answers = fetch_all(endpoints, options)
         verdict = evaluate(answers, expected_size, params['validate'])
-        if member:
-            verdict['member'] = rejoin(answers, member, verdict['leader'], expected_size, params['max_lag'])
-            verdict['problems'] = verdict['member']['problems'] + verdict['problems']
-            verdict['passed'] = verdict['passed'] and verdict['member']['rejoined']
+        if params['members'] is not None:
+            verdict['rejoin'] = [rejoin(answers, label, verdict['leader'], expected_size, params['max_lag'])
+                                 for label in members]
+            verdict['problems'] = [p for r in verdict['rejoin'] for p in r['problems']] + verdict['problems']
+            verdict['passed'] = verdict['passed'] and all(r['rejoined'] for r in verdict['rejoin'])
         return verdict
 
     verdict, iterations, elapsed = poll_until_passed(check, params['wait_timeout'], params['interval'])

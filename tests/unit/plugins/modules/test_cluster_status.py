@@ -228,22 +228,29 @@ def test_argument_spec_matches_the_documentation():
 
 def test_member_waits_until_the_restarted_node_is_a_follower(monkeypatch):
     serve(monkeypatch, 'catching_up', 'catching_up', 'healthy_trio')
-    result = run({'nodes': TRIO, 'validate': 'quorum', 'member': '10.0.1.13', 'wait_timeout': 5, 'interval': 0.01})
-    assert (result['iterations'], result['member']['rejoined'], result['member']['state']) == (3, True, 'Follower')
-    assert result['member']['node'] == '10.0.1.13:2113'
+    result = run({'nodes': TRIO, 'validate': 'quorum', 'members': ['10.0.1.13', '10.0.1.12'], 'wait_timeout': 5,
+                  'interval': 0.01})
+    assert result['iterations'] == 3
+    assert [(r['node'], r['rejoined'], r['state']) for r in result['rejoin']] == [
+        ('10.0.1.13:2113', True, 'Follower'), ('10.0.1.12:2113', True, 'Follower')]
 
 
 def test_member_still_catching_up_fails_naming_it(monkeypatch):
     serve(monkeypatch, 'catching_up')
-    result = run({'nodes': TRIO, 'validate': 'quorum', 'member': '10.0.1.13:2113'}, AnsibleFailJson)
+    result = run({'nodes': TRIO, 'validate': 'quorum', 'members': ['10.0.1.12', '10.0.1.13:2113']}, AnsibleFailJson)
     assert result['msg'].startswith('EventStoreDB cluster is degraded, validate=quorum not met after 1 check(s)')
     assert ': 10.0.1.13:2113 is CatchingUp, not Follower or ReadOnlyReplica yet.' in result['msg']
-    assert result['member']['rejoined'] is False
+    assert [r['rejoined'] for r in result['rejoin']] == [True, False]
+
+
+def test_empty_members_adds_no_condition(monkeypatch):
+    serve(monkeypatch, 'healthy_trio')
+    assert run({'nodes': TRIO, 'members': []})['rejoin'] == []
 
 
 def test_member_must_be_one_of_the_nodes(monkeypatch):
     nodes = serve(monkeypatch, 'healthy_trio')
-    result = run({'nodes': TRIO, 'member': '10.0.1.14'}, AnsibleFailJson)
-    assert result['msg'] == ('member 10.0.1.14 is not one of nodes (10.0.1.11:2113, 10.0.1.12:2113, 10.0.1.13:2113); '
-                             'give it as it appears there')
+    result = run({'nodes': TRIO, 'members': ['10.0.1.14', '10.0.1.11']}, AnsibleFailJson)
+    assert result['msg'] == ('members 10.0.1.14 are not among nodes (10.0.1.11:2113, 10.0.1.12:2113, 10.0.1.13:2113); '
+                             'give them as they appear there')
     assert nodes.calls == []
