@@ -131,6 +131,12 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+passed:
+  description:
+    - Whether O(validate) (and O(members), when given) passed. Useful with C(failed_when=false) to
+      decide in a later task.
+  returned: always
+  type: bool
 ready:
   description: Whether the cluster is ready (RV(status=ready)).
   returned: always
@@ -425,7 +431,7 @@ def main():
         return verdict
 
     verdict, iterations, elapsed = poll_until_passed(check, params['wait_timeout'], params['interval'])
-    passed = verdict.pop('passed')
+    passed = verdict['passed']
     result = dict(verdict, changed=False, iterations=iterations, elapsed=round(elapsed, 3))
     result['report_lines'] = report_lines(result)
     result['report'] = '\n'.join(result['report_lines'])

@@ -35,18 +35,26 @@ _TRUE = ('true', 'yes', 'on', '1', 'y', 't')
 _FALSE = ('false', 'no', 'off', '0', 'n', 'f', '')
 
 
-def cluster_layout(nodes, members, group='eventstore'):
+def cluster_layout(nodes, members, group='eventstore', leaving=()):
     """The cluster of `members` (the group's host names, in inventory order).
+
+    `leaving` names hosts that still run but leave the cluster (resize): only their addresses
+    are derived, as leaving_nodes, so restarts can count them while they still vote.
 
     nodes: one dict per host of the play that is a member: name, addresses (node_ip,
     private_ip, ansible_host, default_ipv4), http_port, int_tcp_port, read_only, config
     (eventstore_config), extra_sans, names (host names for the certificate) and settings
     (see SHARED_SETTINGS). Returns members, voters, cluster_size, quorum, nodes (per host:
-    ip, port, address, read_only, gossip_seed, config, sans), status_nodes,
-    connection_string and problems (sentences; empty when the layout can be used).
+    ip, port, address, read_only, gossip_seed, config, sans), status_nodes, leaving_nodes,
+    addresses (every member and leaving host), hosts_by_address, connection_string and problems (sentences; empty when the layout can be used).
     """
     problems = []
     by_name = {node['name']: node for node in nodes if node.get('name') in members}
+    leaving_nodes = {}
+    for raw in nodes:
+        if raw.get('name') in leaving and raw.get('name') not in members:
+            leaver = _node(dict(raw, extra_sans=[]), problems)
+            leaving_nodes[leaver['name']] = leaver['address']
     missing = [name for name in members if name not in by_name]
     if missing:
         problems.append(
@@ -64,6 +72,9 @@ def cluster_layout(nodes, members, group='eventstore'):
     size = len(voters)
     problems += _size_problems(group, voters, replicas, settings, bool(missing))
     problems += _duplicate_address_problems(group, parsed)
+    if any(leaving_nodes[name] in [n['address'] for n in parsed.values()] for name in leaving_nodes):
+        problems.append('A leaving host has the address of a member: %s.' % ', '.join(
+            '%s=%s' % item for item in leaving_nodes.items()))
 
     layout_nodes = {}
     for name, node in parsed.items():
@@ -77,7 +88,10 @@ def cluster_layout(nodes, members, group='eventstore'):
     return dict(
         members=list(parsed), voters=voters, read_only_replicas=replicas, cluster_size=size,
         quorum=1 if size == 1 else size // 2 + 1, nodes=layout_nodes,
-        status_nodes=[parsed[name]['address'] for name in parsed],
+        status_nodes=[parsed[name]['address'] for name in parsed], leaving_nodes=leaving_nodes,
+        addresses=dict([(name, node['address']) for name, node in parsed.items()] + list(leaving_nodes.items())),
+        hosts_by_address=dict([(node['address'], name) for name, node in parsed.items()]
+                              + [(address, name) for name, address in leaving_nodes.items()]),
         connection_string='esdb://%s?tls=%s' % (
             ','.join(parsed[v]['address'] for v in voters), 'false' if settings.get('insecure') else 'true'),
         problems=problems,

@@ -9,6 +9,9 @@ costs a few read-only probes. Anything the probes cannot tell counts as drift.
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 
 def node_drift(wanted_files, present_files, wanted_package, package_status, unit_status,
                private_key=None, service_user='eventstore'):
@@ -36,3 +39,14 @@ def node_drift(wanted_files, present_files, wanted_package, package_status, unit
         if unit.get(key) != want:
             drift.append('service %s is %r, wanted %r' % (key, unit.get(key), want))
     return drift
+
+
+def file_sha1(path):
+    """SHA-1 of a controller file, as ansible.builtin.find reports it on a node; None when missing."""
+    if not path or not os.path.isfile(path):
+        return None
+    digest = hashlib.sha1()
+    with open(path, 'rb') as handle:
+        for block in iter(lambda: handle.read(65536), b''):
+            digest.update(block)
+    return digest.hexdigest()

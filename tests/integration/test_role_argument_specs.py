@@ -1,13 +1,35 @@
-"""roles/eventstore: meta/argument_specs.yml and defaults/main.yml describe the same variables."""
+"""roles/eventstore: meta/argument_specs.yml and defaults/main.yml describe the same variables,
+and every entry point a playbook uses is declared there."""
+
+import re
 
 import pytest
 
-from role_files import ROLE_VAR, load_yaml, role_text_files
+from role_files import REPO, ROLE, ROLE_VAR, load_yaml, role_text_files
 
 SPEC_TYPES = {"str": str, "path": str, "int": int, "bool": bool, "list": list, "dict": dict}
 
 DEFAULTS = load_yaml("defaults/main.yml")
-OPTIONS = load_yaml("meta/argument_specs.yml")["argument_specs"]["main"]["options"]
+SPECS = load_yaml("meta/argument_specs.yml")["argument_specs"]
+OPTIONS = {name: spec for entry in SPECS.values() for name, spec in entry["options"].items()}
+PLAYBOOKS = sorted((REPO / "playbooks").glob("*.yml")) + [REPO / "site.yml"]
+
+
+def test_every_entry_point_has_its_task_file_and_the_main_options():
+    for entry, spec in SPECS.items():
+        assert (ROLE / "tasks" / (entry + ".yml")).is_file(), entry
+        assert set(SPECS["main"]["options"]) <= set(spec["options"]), entry
+
+
+def test_playbooks_use_only_declared_entry_points_and_no_private_role_value():
+    private = {name for path in role_text_files()
+               for name in re.findall(r"\b(_eventstore_[a-z0-9_]+)\b", path.read_text(encoding="utf-8"))}
+    for path in PLAYBOOKS:
+        text = path.read_text(encoding="utf-8")
+        for entry in re.findall(r"tasks_from:\s*(\S+)", text):
+            assert entry.removesuffix(".yml") in SPECS, f"{path.name} uses undeclared entry point {entry}"
+        used = sorted(set(re.findall(r"\b(_eventstore_[a-z0-9_]+)\b", text)) & private)
+        assert used == [], f"{path.name} reads the role's private values {used}"
 
 
 def test_every_default_has_a_spec_and_every_spec_default_is_a_default():
@@ -44,7 +66,7 @@ def test_secrets_are_no_log_in_the_spec():
 
 
 def test_every_public_variable_the_role_reads_is_specified():
-    private = set(load_yaml("vars/main.yml")) | set(load_yaml("vars/options.yml"))
+    private = set(load_yaml("vars/main.yml"))
     used = set()
     for path in role_text_files():
         for line in path.read_text(encoding="utf-8").splitlines():

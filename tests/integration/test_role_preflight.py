@@ -1,6 +1,6 @@
 """roles/eventstore preflight on the controller alone (local connection, no containers).
 
-Runs only the phases tagged `always` (preflight and the read-only sync check), so nothing is
+Runs only the phases tagged `always` (preflight and the read-only probe), so nothing is
 installed or written; each bad input must stop the play with a message naming the value and the fix.
 """
 
@@ -19,7 +19,7 @@ PLAYBOOK = """
   post_tasks:
     - name: Derived settings are shown
       ansible.builtin.debug:
-        msg: "DERIVED {{ {'config': _eventstore_config, 'sans': _eventstore_sans} | to_json }}"
+        msg: "DERIVED {{ {'config': _eventstore_me.config, 'sans': _eventstore_me.sans} | to_json }}"
       tags: [always]
 """
 
@@ -72,21 +72,25 @@ def test_good_inventory_derives_seeds_size_and_sans(tmp_path):
 BAD = {
     "even size": ({"n4": {"eventstore_node_ip": "10.0.0.14"}}, None,
                   "ClusterSize 4 is even (voters: n1, n2, n3, n4)"),
-    "duplicate IPs": ({"n3": {"eventstore_node_ip": "10.0.0.11"}}, None, "Duplicate node IPs ['10.0.0.11']"),
+    "duplicate IPs": ({"n3": {"eventstore_node_ip": "10.0.0.11"}}, None,
+                      "Hosts n1 and n3 of group 'eventstore' share the node address 10.0.0.11"),
     "unknown option": (None, {"eventstore_config": {"GossipIntervalMilliseconds": 1}},
-                       "GossipIntervalMilliseconds is not a 22.10 option"),
+                       "GossipIntervalMilliseconds, which is not a 22.10 option"),
     "23.10 name": (None, {"eventstore_config": {"ReplicationIp": "10.0.0.1"}},
-                   "ReplicationIp is a 23.10+ name; in 22.10 use IntIp"),
+                   "ReplicationIp, a 23.10+ name; in 22.10 use IntIp"),
     "23.10-only option": (None, {"eventstore_config": {"TelemetryOptout": True}},
-                          "TelemetryOptout is a 23.10+ option with no 22.10 equivalent"),
+                          "TelemetryOptout, a 23.10+ option with no 22.10 equivalent"),
     "pre-22.10 option": (None, {"eventstore_config": {"ExtHttpPort": 2114}},
-                         "ExtHttpPort does not exist in 22.10; use HttpPort"),
+                         "ExtHttpPort, which does not exist in 22.10; use HttpPort"),
     "option twice in different case": (None, {"eventstore_config": {"clustersize": 3}},
                                        "would contain ClusterSize and clustersize"),
     "missing ops password": (None, {"eventstore_ops_password": ""}, "A secure cluster needs eventstore_admin_password"),
     "default admin password": (None, {"eventstore_admin_password": "changeit"}, "neither may be 'changeit'"),
     "bad extra SAN": (None, {"eventstore_extra_sans": ["db 1"]}, "eventstore_extra_sans has entries that are neither"),
-    "CA cert without key": (None, {"eventstore_ca_cert": "/etc/hostname"}, "must be set together and exist"),
+    "CA cert without key": (None, {"eventstore_ca_cert": "/etc/hostname"},
+                            "eventstore_ca_cert='/etc/hostname' and eventstore_ca_key='' (set together)"),
+    "string boolean": (None, {"eventstore_insecure": "maybe"},
+                       "argument 'eventstore_insecure' is of type str and we were unable to convert to bool"),
 }
 
 
@@ -97,6 +101,13 @@ def test_bad_input_stops_in_preflight_with_a_clear_message(tmp_path, case):
     assert rc != 0
     assert message in output, output[-3000:]
     assert "Traceback" not in output
+
+
+def test_string_false_from_the_command_line_keeps_tls_on(tmp_path):
+    rc, output = preflight(tmp_path, extra_vars={"eventstore_insecure": "false"})
+    assert rc == 0, output[-3000:]
+    config = derived(output, "n1")["config"]
+    assert "Insecure" not in config and config["CertificateFile"] == "/etc/eventstore/certs/node.crt"
 
 
 def test_insecure_mode_needs_no_password_and_writes_no_tls_settings(tmp_path):

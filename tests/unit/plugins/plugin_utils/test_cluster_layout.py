@@ -172,3 +172,23 @@ def test_group_name_is_used_in_sentences():
 ])
 def test_option_hints(key, hint):
     assert option_hint(key) == hint
+
+
+def test_leaving_hosts_give_only_their_address_and_do_not_count():
+    hosts = trio() + [node('n4', '10.0.1.14', settings={}), node('n5', '10.0.1.15', http_port=2114)]
+    result = layout(hosts, ['n1', 'n2', 'n3'], leaving=['n4', 'n5'])
+    assert result['problems'] == []
+    assert (result['cluster_size'], result['members']) == (3, ['n1', 'n2', 'n3'])
+    assert result['leaving_nodes'] == {'n4': '10.0.1.14:2113', 'n5': '10.0.1.15:2114'}
+    assert result['hosts_by_address']['10.0.1.15:2114'] == 'n5'
+    assert result['hosts_by_address']['10.0.1.11:2113'] == 'n1'
+    assert list(result['addresses'].items()) == [('n1', '10.0.1.11:2113'), ('n2', '10.0.1.12:2113'),
+                                                ('n3', '10.0.1.13:2113'), ('n4', '10.0.1.14:2113'),
+                                                ('n5', '10.0.1.15:2114')]
+    assert '10.0.1.14' not in result['nodes']['n1']['config']['GossipSeed']
+
+
+def test_leaving_host_with_a_members_address_is_a_problem():
+    hosts = trio() + [node('n4', '10.0.1.11')]
+    assert layout(hosts, ['n1', 'n2', 'n3'], leaving=['n4'])['problems'] == [
+        'A leaving host has the address of a member: n4=10.0.1.11:2113.']

@@ -1,6 +1,6 @@
 """node_drift: a node matches this run only when every probe says so."""
 
-from ansible_collections.esdb.cluster.plugins.plugin_utils.node_drift import node_drift
+from ansible_collections.esdb.cluster.plugins.plugin_utils.node_drift import file_sha1, node_drift
 
 CONF, KEY = '/etc/eventstore/eventstore.conf', '/etc/eventstore/certs/node.key'
 UNIT = dict(ActiveState='active', UnitFileState='enabled', NeedDaemonReload='no')
@@ -38,3 +38,10 @@ def test_each_difference_is_named():
 
 def test_unknown_unit_state_is_drift():
     assert len(drift(unit={})) == 3
+
+
+def test_file_sha1_matches_what_find_reports_and_is_none_when_missing(tmp_path):
+    path = tmp_path / 'ca.crt'
+    path.write_bytes(b'-----BEGIN CERTIFICATE-----\n')
+    assert file_sha1(str(path)) == 'cbb5d4ef4581387471b1e126f28946d4240b47c8'
+    assert file_sha1(str(tmp_path / 'missing')) is None and file_sha1('') is None

@@ -1,18 +1,23 @@
-"""roles/eventstore/vars/options.yml: the 22.10 option catalogue preflight checks eventstore.conf against."""
+"""plugin_utils/eventstore_options.py: the 22.10 option catalogue the layout checks eventstore.conf against."""
 
 import importlib.util
+from pathlib import Path
 
 import pytest
 
-from role_files import REPO, load_yaml
+from ansible_collections.esdb.cluster.plugins.plugin_utils.eventstore_options import (
+    KNOWN_OPTIONS,
+    NEW_IN_23_10,
+    REMOVED_BEFORE_22_10,
+    RENAMED_IN_23_10,
+)
 
-CATALOGUE = load_yaml("vars/options.yml")
-KNOWN = CATALOGUE["_eventstore_known_options"]
-KNOWN_LOWER = {name.lower() for name in KNOWN}
+REPO = Path(__file__).resolve().parents[4]
+KNOWN_LOWER = {name.lower() for name in KNOWN_OPTIONS}
 
 
 def test_known_options_are_unique_regardless_of_case():
-    assert len(KNOWN_LOWER) == len(KNOWN)
+    assert len(KNOWN_LOWER) == len(KNOWN_OPTIONS)
 
 
 @pytest.mark.parametrize("name", ["ClusterSize", "GossipSeed", "DiscoverViaDns", "IntIp", "ExtIp", "Insecure",
@@ -20,27 +25,25 @@ def test_known_options_are_unique_regardless_of_case():
                                   "GossipIntervalMs", "GossipTimeoutMs", "IntTcpHeartbeatInterval",
                                   "IntTcpHeartbeatTimeout", "RunProjections", "NodePriority", "ReadOnlyReplica"])
 def test_options_the_role_writes_are_known(name):
-    assert name in KNOWN
+    assert name in KNOWN_OPTIONS
 
 
-@pytest.mark.parametrize("section", ["_eventstore_renamed_options", "_eventstore_newer_options",
-                                     "_eventstore_removed_options"])
-def test_rejected_names_are_not_22_10_options(section):
-    assert sorted(n for n in CATALOGUE[section] if n.lower() in KNOWN_LOWER) == []
+@pytest.mark.parametrize("names", [RENAMED_IN_23_10, NEW_IN_23_10, REMOVED_BEFORE_22_10],
+                         ids=["renamed", "new", "removed"])
+def test_rejected_names_are_not_22_10_options(names):
+    assert sorted(n for n in names if n.lower() in KNOWN_LOWER) == []
 
 
 def test_renames_point_at_22_10_options():
-    assert sorted(v for v in CATALOGUE["_eventstore_renamed_options"].values() if v not in KNOWN) == []
-    assert CATALOGUE["_eventstore_renamed_options"]["NodeIp"] == "ExtIp"
+    assert sorted(v for v in RENAMED_IN_23_10.values() if v not in KNOWN_OPTIONS) == []
+    assert RENAMED_IN_23_10["NodeIp"] == "ExtIp"
 
 
 def test_catalogue_matches_the_twin_emulator_option_set():
     """Both are taken from ClusterVNodeOptions at oss-v22.10.0; a drift in either is a bug."""
     path = REPO / "tests" / "twin" / "emulator" / "esdb_twin" / "options.py"
-    if not path.exists():
-        pytest.skip("twin emulator not present")
     spec = importlib.util.spec_from_file_location("twin_options", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     twin = {name for _unused, options in module.GROUPS for name, *_unused in options}
-    assert sorted(twin ^ set(KNOWN)) == []
+    assert sorted(twin ^ set(KNOWN_OPTIONS)) == []
