@@ -20,6 +20,7 @@ description:
     no other voting member is alive as Follower to take over (a one-node cluster, or the others down),
     or when fewer than a quorum of voting members are alive.
   - With O(node), resigns only if that node is the Leader; when another node leads, changes nothing.
+    Without it every run hands leadership over again, so give O(node) where a task may run twice.
 author:
   - esdb.cluster maintainers (@esdb)
 extends_documentation_fragment:
@@ -126,7 +127,7 @@ previous_leader:
 leader:
   description:
     - The agreed Leader at the end, with the keys of M(esdb.cluster.cluster_status)'s C(leader).
-    - The new Leader after a handover; the same as RV(previous_leader) when nothing was changed or in check mode.
+    - The new Leader after a handover; the same member as RV(previous_leader) when nothing was changed or in check mode.
   returned: always
   type: dict
   sample: {instance_id: 5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712, host: 10.0.1.12, port: 2113}

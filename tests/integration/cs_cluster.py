@@ -267,3 +267,38 @@ def wait_until(predicate, timeout=30.0, step=0.1):
             return value
         time.sleep(step)
     return None
+
+
+def agreed_leader(cluster):
+    """Raw check, independent of the modules: the Leader's gossip entry when every node of the cluster
+    answers and sees one alive Leader, the same one, and every other node alive as Follower; else None."""
+    views = [cluster.gossip(host) for host in cluster.hosts]
+    if not all(views):
+        return None
+    leaders = set()
+    for view in views:
+        alive = [m for m in view['members'] if m['isAlive']]
+        if sorted(m['state'] for m in alive) != ['Follower'] * (len(cluster.hosts) - 1) + ['Leader']:
+            return None
+        leaders.update(m['instanceId'] for m in alive if m['state'] == 'Leader')
+    if len(leaders) != 1:
+        return None
+    return next(m for m in views[0]['members'] if m['isAlive'] and m['state'] == 'Leader')
+
+
+class CollectionModuleRun(ModuleRun):
+    """Any esdb.cluster module run through the `ansible` command, in the background, optionally in check mode."""
+
+    def __init__(self, module, args, check_mode=False):  # pylint: disable=super-init-not-called
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_STDOUT_CALLBACK='json',
+                   ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0')
+        env.pop('ANSIBLE_CONFIG', None)
+        command = [str(ANSIBLE), 'localhost', '-i', 'localhost,', '-c', 'local',
+                   '-e', 'ansible_python_interpreter=%s' % sys.executable,
+                   '-m', 'esdb.cluster.%s' % module, '-a', json.dumps(args)]
+        if check_mode:
+            command.append('--check')
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(command, env=env, cwd=tempfile.gettempdir(), stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+        self.finished = None

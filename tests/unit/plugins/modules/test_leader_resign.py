@@ -129,7 +129,7 @@ def test_the_request_goes_to_the_node_that_answered_as_leader_whatever_it_advert
 
     cluster = serve(monkeypatch, 'healthy_trio', ['handed_over'], edit=advertise)
     result = run({'nodes': TRIO, 'node': '10.0.1.11'})
-    assert [url for url, _ in cluster.posts] == [RESIGN_URL]
+    assert [post[0] for post in cluster.posts] == [RESIGN_URL]
     assert result['previous_leader']['host'] == 'es-a.internal'
     assert (result['previous_leader']['node'], result['leader_node']) == ('10.0.1.11:2113', '10.0.1.12:2113')
 
@@ -161,7 +161,7 @@ def test_a_follower_given_as_node_is_left_alone(monkeypatch):
 def test_the_leader_given_as_node_resigns(monkeypatch):
     cluster = serve(monkeypatch, 'healthy_trio', ['handed_over'])
     assert run({'nodes': TRIO, 'node': '10.0.1.11:2113'})['changed'] is True
-    assert [url for url, _ in cluster.posts] == [RESIGN_URL]
+    assert [post[0] for post in cluster.posts] == [RESIGN_URL]
 
 
 @pytest.mark.parametrize('scenario, status, start', [
