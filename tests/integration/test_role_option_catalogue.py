@@ -4,7 +4,7 @@ import importlib.util
 
 import pytest
 
-from role_files import REPO, load_yaml
+from ansible_collections.esdb.cluster.tests.lib.role_files import REPO, load_yaml
 
 CATALOGUE = load_yaml("vars/options.yml")
 KNOWN = CATALOGUE["_eventstore_known_options"]

@@ -1,22 +1,18 @@
-"""scripts/bench/gossip_monitor.py: what it counts, on crafted views and on a live emulator cluster.
+"""tests/lib/gossip_monitor.py: what it counts, on crafted views and on a live emulator cluster.
 
 The live cluster is the project's test-only node emulator (insecure, 127.0.27.1-3), never the
 product. The monitor must count a leader change for a resignation, no quorum loss while one
 node of three is down, and quorum loss when two are.
 """
 
-import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from cs_cluster import EmulatorCluster, emulator_available
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "bench"))
-import gossip_monitor  # noqa: E402
+from ansible_collections.esdb.cluster.tests.lib import gossip_monitor
+from ansible_collections.esdb.cluster.tests.lib.cs_cluster import EmulatorCluster, emulator_available
 
 HOSTS = ["127.0.27.1", "127.0.27.2", "127.0.27.3"]
 
