@@ -139,7 +139,7 @@ import difflib
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.esdb.cluster.plugins.module_utils.ec2_nodes import (
+from ansible_collections.esdb.cluster.plugins.plugin_utils.ec2_host_records import (
     ALL_NODES_GROUP,
     build_hosts,
     cluster_group_name,

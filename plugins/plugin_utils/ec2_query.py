@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleError
 
-from ansible_collections.esdb.cluster.plugins.module_utils.ec2_nodes import slim_instance
+from ansible_collections.esdb.cluster.plugins.plugin_utils.ec2_host_records import slim_instance
 
 # boto3 is imported only when EC2 is really queried: a cache hit does without its import time.
 HAS_BOTO3 = all(importlib.util.find_spec(name) is not None for name in ("boto3", "botocore"))

@@ -9,7 +9,7 @@ Scenarios:
 Each figure is the median of --runs checks, measured two ways: the check as the module runs it
 (fetch + verdict, in process) and the whole `ansible localhost -m esdb.cluster.cluster_status` command.
 
-Usage: .venv/bin/python scripts/bench/bench_cluster_status.py [--runs 15] [--timeout 2]
+Usage: PYTHONPATH=.collections .venv/bin/python scripts/bench/bench_cluster_status.py [--runs 15] [--timeout 2]
 """
 
 import argparse
@@ -20,18 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO / 'tests' / 'integration'), str(REPO / '.collections')]
-
-# pylint: disable=wrong-import-position
-from cs_cluster import EmulatorCluster, ModuleRun, SilentListener, make_pki, wait_until  # noqa: E402
-
-from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate  # noqa: E402
-from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import fetch_all  # noqa: E402
-from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (  # noqa: E402
-    open_url_options,
-    parse_node_addresses,
-)
+try:
+    from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate
+    from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import fetch_all
+    from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import open_url_options, parse_node_addresses
+    from ansible_collections.esdb.cluster.tests.lib.cs_cluster import EmulatorCluster, ModuleRun, SilentListener, make_pki, wait_until
+except ImportError as exc:  # run without the collection on the module path
+    sys.exit('%s: run from the checkout with PYTHONPATH=.collections (`make bootstrap` creates .collections)' % exc)
 
 HOSTS = ['127.0.20.%d' % i for i in range(1, 8)]
 LOAD_AT_START = os.getloadavg()[0]

@@ -8,7 +8,7 @@ both plugins alternately, so drift on the machine hits both alike. Two measureme
   * parse:   time to build the inventory inside a fresh Python process (what the plugin itself costs).
 The cache hit uses the jsonfile cache plugin in a temporary directory, filled by one run beforehand.
 
-Usage: .venv/bin/python scripts/bench/bench_inventory.py [--rounds 7] [--instances 1000]
+Usage: PYTHONPATH=.collections .venv/bin/python scripts/bench/bench_inventory.py [--rounds 7] [--instances 1000]
 """
 
 import argparse
@@ -21,14 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "integration"))
+import boto3
+import yaml
 
-# pylint: disable=wrong-import-position
-from aws_moto import VENV_BIN, ansible_env, free_port  # noqa: E402
-
-import boto3  # noqa: E402
-import yaml  # noqa: E402
+try:
+    from ansible_collections.esdb.cluster.tests.lib.aws_moto import VENV_BIN, ansible_env, free_port
+except ImportError as exc:  # run without the collection on the module path
+    sys.exit(f"{exc}: run from the checkout with PYTHONPATH=.collections (`make bootstrap` creates .collections)")
 
 REGIONS = ("eu-west-1", "us-east-1")
 PARSE_TIMER = """

@@ -7,11 +7,11 @@ EventStoreDB), converges them with playbooks/configure.yml, then alternates, --r
   ours:  playbooks/rolling_restart.yml (followers one at a time, each back as Follower; leader
          resigns, then restarts last);
   naive: scripts/bench/naive_serial_restart.yml (serial: 1, systemd restarted, no waiting).
-scripts/bench/gossip_monitor.py samples every node's /gossip every 200 ms from just before the
-playbook starts until the cluster is back to one Leader and two Followers. Prints a Markdown
-table. Goal for ours: exactly 1 leader change and 0 samples without quorum in every run.
+The test harness's gossip monitor (tests/lib/gossip_monitor.py) samples every node's /gossip
+every 200 ms from just before the playbook starts until the cluster is back to one Leader and
+two Followers. Prints a Markdown table. Goal for ours: exactly 1 leader change and 0 samples without quorum in every run.
 
-    scripts/bench/bench_rolling_restart.py [--runs 3] [--insecure] [--keep] [--json FILE]
+    PYTHONPATH=.collections .venv/bin/python scripts/bench/bench_rolling_restart.py [--runs 3] [--insecure] [--keep] [--json FILE]
 """
 
 import argparse
@@ -26,10 +26,13 @@ import tempfile
 import threading
 import time
 
+try:
+    from ansible_collections.esdb.cluster.tests.lib import gossip_monitor
+except ImportError as exc:  # run without the collection on the module path
+    sys.exit(f"{exc}: run from the checkout with PYTHONPATH=.collections (`make bootstrap` creates .collections)")
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import gossip_monitor  # noqa: E402
 
 NETWORK, SUBNET, PREFIX = "esdb-bench-rolling", "10.42.18.0/24", "10.42.18."
 NODES = {f"esdb-bench-rolling-{i}": f"{PREFIX}{10 + i}" for i in (1, 2, 3)}

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from cs_cluster import ClientGossipCounter, EmulatorCluster, ModuleRun, SilentListener, make_pki, run_module, wait_until
+from ansible_collections.esdb.cluster.tests.lib.cs_cluster import (
+    ClientGossipCounter, EmulatorCluster, ModuleRun, SilentListener, make_pki, run_module, wait_until)
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from aws_moto import MotoEndpoint, ansible_env, json_document, run, write_plugin_config
+from ansible_collections.esdb.cluster.tests.lib.aws_moto import (
+    MotoEndpoint, ansible_env, json_document, run, write_plugin_config)
 
 pytestmark = pytest.mark.slow
 

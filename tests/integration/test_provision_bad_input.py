@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from aws_moto import DUMMY_AWS_ENV, MotoEndpoint, ansible_env, free_port, run, write_plugin_config
+from ansible_collections.esdb.cluster.tests.lib.aws_moto import (
+    DUMMY_AWS_ENV, MotoEndpoint, ansible_env, free_port, run, write_plugin_config)
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from role_files import REPO, ROLE, ROLE_VAR, load_yaml, role_text_files
+from ansible_collections.esdb.cluster.tests.lib.role_files import REPO, ROLE, ROLE_VAR, load_yaml, role_text_files
 
 SPEC_TYPES = {"str": str, "path": str, "int": int, "bool": bool, "list": list, "dict": dict}
 

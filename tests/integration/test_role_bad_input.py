@@ -14,8 +14,8 @@ import urllib.request
 
 import pytest
 
-from role_files import REPO
-from role_molecule import Playbook, container_sha1, ephemeral_dir, molecule, recap
+from ansible_collections.esdb.cluster.tests.lib.role_files import REPO
+from ansible_collections.esdb.cluster.tests.lib.role_molecule import Playbook, container_sha1, ephemeral_dir, molecule, recap
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 

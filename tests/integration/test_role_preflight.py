@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from role_files import REPO
-from role_molecule import environment
+from ansible_collections.esdb.cluster.tests.lib.role_files import REPO
+from ansible_collections.esdb.cluster.tests.lib.role_molecule import environment
 
 PLAYBOOK = """
 - hosts: eventstore

@@ -10,8 +10,8 @@ import os
 import shutil
 import time
 
-from dockercli import docker, inspect, labels_of, require_engine
-from twinutil import DEFAULT_BUILD_DIR, TwinError, exclusive, run
+from image.dockercli import docker, inspect, labels_of, require_engine
+from package.twinutil import DEFAULT_BUILD_DIR, TwinError, exclusive, run
 
 IMAGE = "esdb-twin/debian12-systemd:latest"
 SUITE = "bookworm"

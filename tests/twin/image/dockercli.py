@@ -4,7 +4,7 @@ import json
 import shutil
 import subprocess
 
-from twinutil import TwinError
+from package.twinutil import TwinError
 
 ENGINE_HINT = "Docker engine not reachable: start dockerd (as root: dockerd >/var/log/dockerd.log 2>&1 &)"
 TWIN_LABEL = "esdb.twin"

@@ -4,7 +4,7 @@ import os
 import re
 import shutil
 
-from twinutil import (EMULATOR_DIR, SOURCE_DATE_EPOCH, TwinError, run, walk_files)
+from package.twinutil import (EMULATOR_DIR, SOURCE_DATE_EPOCH, TwinError, run, walk_files)
 
 PACKAGE = "eventstore-oss"
 VERSIONS = ("22.10.0", "22.10.1")

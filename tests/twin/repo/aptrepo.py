@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 
-from twinutil import TwinError, run
+from package.twinutil import TwinError, run
 
 REPO_PATH = "EventStore/EventStore-OSS"
 SUITES = ("bookworm", "focal", "jammy")

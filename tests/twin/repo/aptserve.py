@@ -3,10 +3,10 @@
 import ipaddress
 import os
 
-import aptrepo
-from baseimage import IMAGE, image_status
-from dockercli import TWIN_LABEL, docker, inspect, is_twin_owned, labels_of, require_engine
-from twinutil import TwinError
+from image.baseimage import IMAGE, image_status
+from image.dockercli import TWIN_LABEL, docker, inspect, is_twin_owned, labels_of, require_engine
+from package.twinutil import TwinError
+from repo import aptrepo
 
 DEFAULT_PORT = 8080
 DEFAULT_APT_HOST = 250

@@ -5,9 +5,9 @@ import os
 import shutil
 import time
 
-import aptrepo
-import debbuild
-from twinutil import DEFAULT_BUILD_DIR, EMULATOR_DIR, exclusive, tree_digest
+from package import debbuild
+from package.twinutil import DEFAULT_BUILD_DIR, EMULATOR_DIR, exclusive, tree_digest
+from repo import aptrepo
 
 BUILDER_SOURCES = (
     debbuild.FILES_DIR,

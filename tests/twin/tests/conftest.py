@@ -1,7 +1,7 @@
 """Shared fixtures for the twin tests: a throwaway PKI for the emulator's secure mode."""
 import pytest
 
-from emu_pki import Pki
+from ansible_collections.esdb.cluster.tests.lib.emu_pki import Pki
 
 
 @pytest.fixture(scope="session")
@@ -13,7 +13,7 @@ def pki(tmp_path_factory):
 @pytest.fixture
 def emulators(tmp_path):
     """Build emulator nodes and clusters in tmp_path; every process is killed when the test ends."""
-    from emu_cluster import Cluster, Node  # pylint: disable=import-outside-toplevel
+    from ansible_collections.esdb.cluster.tests.lib.emu_cluster import Cluster, Node  # pylint: disable=import-outside-toplevel
 
     created = []
 

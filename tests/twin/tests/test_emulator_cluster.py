@@ -5,7 +5,7 @@ import time
 
 import requests
 
-from emu_cluster import FAST, ZERO_ID, wait_for
+from ansible_collections.esdb.cluster.tests.lib.emu_cluster import FAST, ZERO_ID, wait_for
 
 IPS = ["127.0.10.1", "127.0.10.2", "127.0.10.3"]
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from emu_cluster import EMULATOR, run
+from ansible_collections.esdb.cluster.tests.lib.emu_cluster import EMULATOR, run
 
 UNKNOWN_TAIL = "Found unknown options. To continue anyway, set AllowUnknownOptions to true."
 

@@ -5,7 +5,7 @@ import pathlib
 import jsonschema
 import pytest
 
-from emu_cluster import FAST, wait_for
+from ansible_collections.esdb.cluster.tests.lib.emu_cluster import FAST, wait_for
 
 SCHEMA = json.loads((pathlib.Path(__file__).parent / "schemas" / "gossip-22.10.json").read_text())
 ADMIN, OPS = ("admin", "changeit"), ("ops", "changeit")

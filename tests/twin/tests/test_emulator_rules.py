@@ -1,16 +1,12 @@
 """The emulator's pure rules (candidate order, option sources, gossip time stamps), tested without processes."""
 import datetime
-import sys
 
 import pytest
 
-from emu_cluster import EMULATOR
-
-sys.path.insert(0, str(EMULATOR.parent))
-
-from esdb_twin import member, sources  # noqa: E402  pylint: disable=wrong-import-position
-from esdb_twin.election import best_candidate  # noqa: E402  pylint: disable=wrong-import-position
-from esdb_twin.errors import StartupFailure  # noqa: E402  pylint: disable=wrong-import-position
+# esdb_twin is the emulator's own package (tests/twin/emulator), on the path through pytest.ini.
+from esdb_twin import member, sources
+from esdb_twin.election import best_candidate
+from esdb_twin.errors import StartupFailure
 
 
 def offer(name, epoch=1, writer=100, chaser=100, priority=0, state="Follower", read_only=False, resigning=None):

@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 import requests
 
-from emu_cluster import FAST, run, wait_for
+from ansible_collections.esdb.cluster.tests.lib.emu_cluster import FAST, run, wait_for
 
 SCHEMA = json.loads((pathlib.Path(__file__).parent / "schemas" / "gossip-22.10.json").read_text())
 IPS = ["127.0.10.1", "127.0.10.2", "127.0.10.3"]

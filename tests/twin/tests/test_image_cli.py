@@ -1,13 +1,10 @@
 """twinctl's input checks and its answer when no Docker engine is reachable (no Docker needed)."""
 
 import os
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "package"))
-
-from twintesting import twinctl  # noqa: E402
+from ansible_collections.esdb.cluster.tests.lib.twintesting import twinctl
 
 ENGINE_HINT = "Docker engine not reachable: start dockerd (as root: dockerd"
 

@@ -1,15 +1,11 @@
 """End to end in Docker: the repository served to a systemd container, installed, upgraded and purged."""
 
-import os
 import subprocess
-import sys
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "package"))
-
-from twintesting import report, twin_build, twinctl  # noqa: E402
+from ansible_collections.esdb.cluster.tests.lib.twintesting import report, twin_build, twinctl
 
 __all__ = ["twin_build"]
 pytestmark = [pytest.mark.docker, pytest.mark.slow]

@@ -10,10 +10,8 @@ import sys
 import pytest
 import yaml
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "package"))
-
-from twintesting import (EMULATOR_DIR, deb_control, deb_fields, deb_listing, extract,  # noqa: E402
-                         twin_build, twinctl)
+from ansible_collections.esdb.cluster.tests.lib.twintesting import (
+    EMULATOR_DIR, deb_control, deb_fields, deb_listing, extract, twin_build, twinctl)
 
 __all__ = ["twin_build"]
 VERSIONS = ("22.10.0", "22.10.1")

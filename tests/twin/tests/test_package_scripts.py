@@ -2,13 +2,10 @@
 
 import os
 import subprocess
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "package"))
-
-from twintesting import twin_build  # noqa: E402
+from ansible_collections.esdb.cluster.tests.lib.twintesting import twin_build
 
 __all__ = ["twin_build"]
 RECORDED = ("getent", "groupadd", "useradd", "userdel", "groupdel", "install", "systemctl", "rm", "rmdir", "find")

@@ -1,13 +1,9 @@
 """`twinctl build`: a no-op when nothing changed, a rebuild (same key) when the emulator changes."""
 
-import os
 import shutil
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "package"))
-
-from twintesting import EMULATOR_DIR, REPO_PATH, deb_fields, report, twinctl  # noqa: E402
+from ansible_collections.esdb.cluster.tests.lib.twintesting import EMULATOR_DIR, REPO_PATH, deb_fields, report, twinctl
 
 
 def fingerprint_of(proc):

@@ -4,13 +4,10 @@ import gzip
 import hashlib
 import os
 import subprocess
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "package"))
-
-from twintesting import TWIN_DIR, twin_build  # noqa: E402
+from ansible_collections.esdb.cluster.tests.lib.twintesting import TWIN_DIR, twin_build
 
 __all__ = ["twin_build"]
 SUITES = ("bookworm", "focal", "jammy")

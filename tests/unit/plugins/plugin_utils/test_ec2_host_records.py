@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ansible_collections.esdb.cluster.plugins.module_utils.ec2_nodes import (
+from ansible_collections.esdb.cluster.plugins.plugin_utils.ec2_host_records import (
     build_hosts,
     cluster_group_name,
     slim_instance,

@@ -1,22 +1,19 @@
-"""scripts/bench/gossip_monitor.py: what it counts, on crafted views and on a live emulator cluster.
+"""tests/lib/gossip_monitor.py: what it counts, on crafted views and on a live emulator cluster.
 
 The live cluster is the project's test-only node emulator (insecure, 127.0.27.1-3), never the
 product. The monitor must count a leader change for a resignation, no quorum loss while one
 node of three is down, and quorum loss when two are.
 """
 
-import sys
+import json
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from cs_cluster import EmulatorCluster, emulator_available
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "bench"))
-import gossip_monitor  # noqa: E402
+from ansible_collections.esdb.cluster.tests.lib import gossip_monitor
+from ansible_collections.esdb.cluster.tests.lib.cs_cluster import EmulatorCluster, emulator_available
 
 HOSTS = ["127.0.27.1", "127.0.27.2", "127.0.27.3"]
 
@@ -27,7 +24,8 @@ def member(ip, state, alive=True, instance=None):
 
 
 def view(ip, *members):
-    return {"serverIp": ip, "serverPort": 2113, "members": list(members)}
+    """A /gossip body as the node at ip would send it."""
+    return json.dumps({"serverIp": ip, "serverPort": 2113, "members": list(members)})
 
 
 def test_a_stale_leader_in_other_views_is_neither_a_leader_nor_a_voter():
@@ -59,7 +57,7 @@ def test_two_nodes_that_each_say_leader_are_split_brain_and_stopping_nodes_are_n
 def test_an_old_entry_of_the_node_itself_does_not_hide_its_new_state():
     old = member("10.0.0.1", "Leader", alive=False, instance="old")
     new = dict(member("10.0.0.1", "PreReplica", instance="new"), timeStamp="2026-01-01T00:00:05Z")
-    assert gossip_monitor.own_entry(view("10.0.0.1", old, new))["instanceId"] == "new"
+    assert gossip_monitor.own_entry(view("10.0.0.1", old, new))["instance_id"] == "new"
 
 
 def test_leader_changes_are_counted_once_per_new_leader():
@@ -97,14 +95,18 @@ def wait(probe, what, timeout=30):
     raise AssertionError("timed out waiting for " + what)
 
 
+def body(node):
+    return gossip_monitor.fetch("http://%s/gossip" % node, None, 2.0)
+
+
 def settled(cluster):
-    leaders, _up, _in_sync, states = gossip_monitor.judge([(n, cluster.gossip(n.split(":")[0])) for n in cluster.nodes()])
+    leaders, _up, _in_sync, states = gossip_monitor.judge([(n, body(n)) for n in cluster.nodes()])
     return next(iter(leaders)) if len(leaders) == 1 and sorted(map(str, states.values())) == ["Follower", "Follower", "Leader"] \
         else None
 
 
-def own_state(cluster, host):
-    answer = cluster.gossip(host)
+def own_state(host):
+    answer = body("%s:2113" % host)
     return gossip_monitor.own_entry(answer)["state"] if answer else None
 
 
@@ -124,7 +126,7 @@ def cluster():
 
 def test_follower_restart_and_resignation_give_one_leader_change_and_keep_quorum(cluster):
     leader = wait(lambda: settled(cluster), "a settled cluster")
-    leader_host = next(h for h in HOSTS if own_state(cluster, h) == "Leader")
+    leader_host = next(h for h in HOSTS if own_state(h) == "Leader")
     follower = next(h for h in HOSTS if h != leader_host)
     watch = Watch(cluster)
     cluster.stop(follower)

@@ -1,4 +1,4 @@
-"""Test support for the twin's package, repository and image tests (imported by tests/twin/tests)."""
+"""Test support for the twin's package, repository and image tests: twinctl runs, .deb reading, one build per session."""
 
 import io
 import os
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-TWIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TWIN_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "twin")
 TWINCTL = os.path.join(TWIN_DIR, "twinctl")
 # Another emulator tree can be packaged and tested by pointing this variable at it.
 EMULATOR_DIR = os.environ.get("ESDB_TWIN_EMULATOR_DIR") or os.path.join(TWIN_DIR, "emulator")

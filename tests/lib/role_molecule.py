@@ -8,7 +8,7 @@ import os
 import pathlib
 import subprocess
 
-from role_files import REPO
+from ansible_collections.esdb.cluster.tests.lib.role_files import REPO
 
 VENV_BIN = REPO / ".venv" / "bin"
 

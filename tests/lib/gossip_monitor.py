@@ -4,16 +4,20 @@
 Used to measure maintenance operations (rolling restart, upgrade, resize): start it,
 run the operation, stop it (SIGINT/SIGTERM, --duration or --stop-file), read the JSON summary.
 
-Each sample asks every node in parallel and reads each node's entry about itself; other
-nodes' views of a node are ignored because they lag by a gossip timeout (a stopped leader
-stays "alive Leader" in its followers' views until they notice). Per sample:
-- a voting node is up when it answers and its own state is a running one (not Initializing,
-  ShuttingDown or Shutdown);
-- without quorum: fewer than ClusterSize/2+1 voting nodes up (the cluster can neither keep
-  nor elect a leader);
+    PYTHONPATH=.collections .venv/bin/python tests/lib/gossip_monitor.py HOST:PORT... [--ca CA] [--output FILE]
+
+Gossip is read the way esdb.cluster.cluster_status reads it (module_utils gossip and
+cluster_verdict), with one difference: each node counts by its own entry only. Other nodes'
+views of a node lag by a gossip timeout (a stopped leader stays "alive Leader" in its
+followers' views until they notice), so every sample asks each node in parallel and hands
+cluster_verdict.evaluate each answering node's own member. Per sample:
+- a voting node is up when it answers and its own entry is an alive voter (not a read-only
+  replica, not Clone, ShuttingDown, Shutdown or Manager);
+- without quorum: fewer than quorum_size(ClusterSize) voting nodes up (the cluster can neither
+  keep nor elect a leader);
 - without leader: no answering node is Leader (writes wait, e.g. during an election);
-- without write quorum: fewer than ClusterSize/2+1 voting nodes are Leader or Follower, so a
-  write could not be acknowledged by a quorum (nodes still catching up do not count);
+- without write quorum: fewer than quorum_size(ClusterSize) voting nodes are Leader or Follower,
+  so a write could not be acknowledged by a quorum (nodes still catching up do not count);
 - split brain: more than one answering node is Leader.
 A leader change is a sample whose single Leader differs from the last one seen.
 """
@@ -26,43 +30,53 @@ import sys
 import threading
 import time
 import urllib.request
+from http.client import HTTPException
 from concurrent.futures import ThreadPoolExecutor
 
-PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
-NOT_RUNNING = ("Initializing", "ShuttingDown", "Shutdown")
+try:
+    from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate, quorum_size
+    from ansible_collections.esdb.cluster.plugins.module_utils.gossip import GossipError, alive_leaders, parse_gossip, self_member
+except ImportError as exc:  # run by path without the collection on the module path
+    sys.exit("%s: run from the checkout with PYTHONPATH=.collections (`make bootstrap` creates .collections)" % exc)
 
 
 def fetch(url, context, timeout):
+    """The raw /gossip body, or None when the node does not answer."""
     try:
         with urllib.request.urlopen(url, timeout=timeout, context=context) as resp:
-            return json.load(resp)
-    except (OSError, ValueError):
+            return resp.read()
+    except (OSError, HTTPException):  # HTTPException: a node that stops mid-answer
         return None
 
 
-def own_entry(view):
-    """The answering node's entry about itself: its advertised HTTP endpoint, alive and newest first."""
-    mine = [m for m in view.get("members", [])
-            if (m.get("httpEndPointIp"), m.get("httpEndPointPort")) == (view.get("serverIp"), view.get("serverPort"))
-            and m.get("instanceId") != PLACEHOLDER]
-    return max(mine, key=lambda m: (bool(m.get("isAlive")), m.get("timeStamp") or "")) if mine else None
+def own_entry(body, node="node"):
+    """The answering node's own member (gossip.self_member) from its /gossip body, or None.
+
+    22.10 keeps one member per HTTP endpoint in a node's view and takes its own entry from
+    itself (GossipServiceBase.MergeClusters), so that entry is the node's current instance.
+    """
+    if body is None:
+        return None
+    try:
+        return self_member(parse_gossip(body, node))
+    except GossipError:
+        return None
 
 
-def judge(views):
-    """(self-declared Leader ids, voting nodes up, voting nodes in sync, {node: own state}) from /gossip bodies."""
-    leaders, up, in_sync, states = set(), 0, 0, {}
-    for node, view in views:
-        me = own_entry(view) if isinstance(view, dict) else None
-        states[node] = me.get("state") if me else None
-        if not me or me.get("isReadOnlyReplica"):
-            continue
-        if me.get("state") not in NOT_RUNNING:
-            up += 1
-        if me.get("state") in ("Leader", "Follower"):
-            in_sync += 1
-        if me.get("state") == "Leader":
-            leaders.add(me["instanceId"])
-    return leaders, up, in_sync, states
+def judge(answers):
+    """(Leader ids, voting nodes up, voting nodes in sync, {node: own state}) from [(node, /gossip body or None)]."""
+    own = [(node, own_entry(body, node)) for node, body in answers]
+    verdict = evaluate([_answer(node, me) for node, me in own], len(own), validate="none")
+    leaders = set(m["instance_id"] for m in alive_leaders(verdict["members"]))
+    in_sync = len(verdict["followers"]) + len(leaders)
+    return leaders, verdict["voters_alive"], in_sync, {node: me["state"] if me else None for node, me in own}
+
+
+def _answer(node, me):
+    """One node as cluster_verdict.evaluate takes it, its gossip cut down to its own entry."""
+    gossip = None if me is None else {"members": [me], "malformed_members": 0,
+                                      "server": {"host": me["host"], "port": me["port"]}}
+    return {"node": node, "url": node, "gossip": gossip, "error": None if me else "%s: no own gossip entry" % node}
 
 
 class Tally:
@@ -106,7 +120,7 @@ class Tally:
 
 
 def monitor(urls, cluster_size, period, duration, context, timeout, stop, stop_file=None):
-    tally = Tally(cluster_size // 2 + 1)
+    tally = Tally(quorum_size(cluster_size))
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(urls)) as pool:
         while not stop.is_set() and (duration <= 0 or time.monotonic() - started < duration):
@@ -131,6 +145,10 @@ def main():
     parser.add_argument("--stop-file", help="stop as soon as this file exists")
     parser.add_argument("--output", help="write the JSON summary here as well")
     args = parser.parse_args()
+    if args.ca and not os.path.isfile(args.ca):
+        parser.error("--ca %s: no such file; give the cluster's CA certificate (PEM)" % args.ca)
+    if args.cluster_size is not None and args.cluster_size < 1:
+        parser.error("--cluster-size %d: give the cluster's ClusterSize, 1 or more" % args.cluster_size)
     context = ssl.create_default_context(cafile=args.ca) if args.scheme == "https" else None
     urls = ["%s://%s/gossip" % (args.scheme, node) for node in args.nodes]
     stop = threading.Event()

@@ -11,7 +11,7 @@ import requests
 import urllib3
 import yaml
 
-EMULATOR = pathlib.Path(__file__).resolve().parents[1] / "emulator" / "eventstored"
+EMULATOR = pathlib.Path(__file__).resolve().parents[1] / "twin" / "emulator" / "eventstored"
 FAST = {"GossipIntervalMs": 250, "GossipTimeoutMs": 600, "LeaderElectionTimeoutMs": 500,
         "IntTcpHeartbeatInterval": 200, "IntTcpHeartbeatTimeout": 500}
 ZERO_ID = "00000000-0000-0000-0000-000000000000"

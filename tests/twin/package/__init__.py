@@ -1,0 +1,1 @@
+"""The twin's .deb build and shared helpers (imported by tests/twin/twinctl as package.*)."""
