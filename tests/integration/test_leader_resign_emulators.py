@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from cs_cluster import CollectionModuleRun, EmulatorCluster, agreed_leader, make_pki, wait_until
+from ansible_collections.esdb.cluster.tests.lib.cs_cluster import CollectionModuleRun, EmulatorCluster, agreed_leader, make_pki, wait_until
 
 pytestmark = pytest.mark.slow
 
