@@ -9,7 +9,7 @@ import ssl
 import sys
 import threading
 
-from . import users_api
+from . import admin_api, formats, users_api
 from .dump import options_info
 from .log import LOG
 from .member import client_view, endpoint
@@ -121,6 +121,10 @@ class Api(http.server.BaseHTTPRequestHandler):
             routes["/admin/node/resign"] = {"POST": self._resign}
         if users_api.COMMAND.match(path) and not config.Insecure:
             routes[path] = {"POST": lambda p: users_api.handle(self, p)}
+        else:
+            extra = admin_api.routes(path, config)
+            if extra:
+                routes[path] = {method: (lambda p, h=h: h(self, p)) for method, h in extra.items()}
         methods = routes.get(path)
         if methods is None:
             return self._text(404, "Not Found")
@@ -172,7 +176,11 @@ class Api(http.server.BaseHTTPRequestHandler):
         return self._json(options_info(self.node.config))
 
     def _ping(self, _path):
-        self._json({"text": "Ping request successfully handled"})
+        content_type = formats.pick(self.path, self.headers.get("Accept"))
+        if content_type is None:
+            return self._reply(406, b"", "text/plain", reason="Requested response format is not supported")
+        return self._reply(200, formats.text_message(content_type, "Ping request successfully handled"),
+                           content_type + "; charset=utf-8")
 
     def _live(self, _path):
         self._reply(204 if self.node.ready else 503, b"", "text/plain")
