@@ -59,7 +59,6 @@ def test_nothing_listens_while_the_database_opens(emulators):
 
 def test_a_restarted_follower_catches_up_for_seconds_by_default(emulators):
     cluster, leader, follower = formed(emulators)
-    time.sleep(3)
     follower.stop()
     time.sleep(3)
     follower.env = REALISTIC_TWIN

@@ -17,6 +17,7 @@ from .transport import PeerError
 COMMAND = re.compile(r"^/users/([^/]+)/command/(reset-password|change-password)$")
 REPLICA_ROLES = ("PreReplica", "CatchingUp", "Follower", "Clone", "PreReadOnlyReplica", "ReadOnlyReplica")
 HTTP_TIMEOUT = 10.0
+USER_EVENT_BYTES = 700
 FORWARDED_HEADERS = ("Authorization", "Content-Type", "Accept")
 
 
@@ -63,4 +64,7 @@ def _apply(api, login, command, body):
         if command == "change-password" and not state.check_password(login, str(body.get("currentPassword"))):
             return api.json({"loginName": login, "success": False, "error": "Unauthorized"}, 401)
         state.set_password(login, body["newPassword"])
+        # The change is a write ($user-<login> and $users-password-notifications events): the log grows.
+        state.writer_checkpoint += USER_EVENT_BYTES
+        state.chaser_checkpoint = state.writer_checkpoint
     return api.json({"loginName": login, "success": True, "error": "Success"})
