@@ -45,6 +45,8 @@ def flavour_from_env(environ=None):
 
 def image_name(flavour=DEFAULT_FLAVOUR):
     return FLAVOURS[flavour][0]
+
+
 RECIPE_LABEL = "esdb.twin.recipe"
 IMPORT_CHANGES = (
     'CMD ["/sbin/init"]',

@@ -45,7 +45,13 @@ def apply(rootfs):
     for name, dest, mode in PAYLOAD:
         target = os.path.join(rootfs, dest)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copyfile(os.path.join(FILES_DIR, name), target)
+        with open(os.path.join(FILES_DIR, name), encoding="utf-8") as handle:
+            text = handle.read()
+        # The sources say "env python"; the image has only python3 (as Debian packaging pins it).
+        if text.startswith("#!/usr/bin/env python\n"):
+            text = "#!/usr/bin/python3\n" + text.split("\n", 1)[1]
+        with open(target, "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.chmod(target, mode)
     wants = os.path.join(rootfs, "etc/systemd/system/multi-user.target.wants")
     os.makedirs(wants, exist_ok=True)

@@ -9,7 +9,7 @@
 - AdminController.cs l.263-285 (no dedicated 22.10 test): POST /admin/node/priority/{n} sets the priority that
   gossip then shows.
 """
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import pytest
 

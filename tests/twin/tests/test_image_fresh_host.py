@@ -69,6 +69,7 @@ def test_the_rootfs_gets_enabled_first_boot_units_and_empty_apt_lists(tmp_path):
     freshhost.apply(str(tmp_path))
     assert not [p for p in lists.iterdir() if p.is_file()]
     assert os.access(tmp_path / "usr/bin/cloud-init", os.X_OK)
+    assert (tmp_path / "usr/bin/cloud-init").read_text().startswith("#!/usr/bin/python3\n")
     wants = tmp_path / "etc/systemd/system/multi-user.target.wants"
     assert os.readlink(wants / "cloud-init.service") == "/etc/systemd/system/cloud-init.service"
     unit = (tmp_path / "etc/systemd/system/cloud-init.service").read_text()
