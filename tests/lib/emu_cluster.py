@@ -15,10 +15,15 @@ EMULATOR = pathlib.Path(__file__).resolve().parents[1] / "twin" / "emulator" / "
 FAST = {"GossipIntervalMs": 250, "GossipTimeoutMs": 600, "LeaderElectionTimeoutMs": 500,
         "IntTcpHeartbeatInterval": 200, "IntTcpHeartbeatTimeout": 500}
 ZERO_ID = "00000000-0000-0000-0000-000000000000"
+# Twin-only timings (not EventStoreDB options): these suites form many clusters, so they skip the realistic
+# database-open delay and catch-up rate; the tests of those behaviours set them back explicitly.
+FAST_TWIN = {"ESDB_TWIN_DB_OPEN_MS": "0", "ESDB_TWIN_CATCHUP_BYTES_PER_S": "100000000"}
+REALISTIC_TWIN = {"ESDB_TWIN_DB_OPEN_MS": "", "ESDB_TWIN_CATCHUP_BYTES_PER_S": ""}
 
 
 def clean_env(extra=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTSTORE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EVENTSTORE_", "ESDB_TWIN_"))}
+    env.update(FAST_TWIN)
     env.update(extra or {})
     return env
 
@@ -48,6 +53,7 @@ def wait_for(probe, timeout=15.0, interval=0.05, what="condition"):
 class Node:
     def __init__(self, root, ip, settings, ca_file=None):
         self.ip, self.ca_file = ip, ca_file
+        self.env = {}
         self.dir = root / ip
         self.dir.mkdir(parents=True, exist_ok=True)
         self.config = self.dir / "eventstore.conf"
@@ -61,7 +67,7 @@ class Node:
     def start(self):
         with open(self.stdout, "ab") as out:
             self.process = subprocess.Popen([sys.executable, str(EMULATOR), "--config", str(self.config)],
-                                            env=clean_env(), stdout=out, stderr=subprocess.STDOUT)
+                                            env=clean_env(self.env), stdout=out, stderr=subprocess.STDOUT)
         return self
 
     def url(self, path):

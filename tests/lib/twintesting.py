@@ -81,7 +81,7 @@ def twin_build(tmp_path_factory, request):
     started = time.monotonic()
     proc = twinctl("build", build_dir=build_dir, emulator_dir=EMULATOR_DIR)
     seconds = time.monotonic() - started
-    report(request, f"cold build (2 debs + key + signed repo) took {seconds:.2f}s wall: {proc.stderr.strip()}")
-    debs = {v: build_dir / "debs" / f"eventstore-oss_{v}_all.deb" for v in ("22.10.0", "22.10.1")}
+    report(request, f"cold build (debs + key + signed repos) took {seconds:.2f}s wall: {proc.stderr.strip()}")
+    debs = {v: build_dir / "debs" / f"eventstore-oss_{v}_amd64.deb" for v in ("22.10.0", "22.10.1", "22.10.4")}
     _SESSION_BUILD.update(dir=build_dir, debs=debs, repo=build_dir / "repo" / REPO_PATH, seconds=seconds)
     return _SESSION_BUILD

@@ -7,7 +7,8 @@ import shutil
 from package.twinutil import (EMULATOR_DIR, SOURCE_DATE_EPOCH, TwinError, run, walk_files)
 
 PACKAGE = "eventstore-oss"
-VERSIONS = ("22.10.0", "22.10.1")
+VERSIONS = ("22.10.0", "22.10.1")  # the default build; the repository builds what suites.json lists
+ARCHITECTURE = "amd64"  # as the real package: it ships a self-contained x64 .NET build
 FILES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "files")
 ENTRY_POINT = "eventstored"
 VERSION_ASSIGNMENT = re.compile(r"""^(?P<lhs>[A-Z_]*VERSION[A-Z_]*\s*=\s*)(?P<q>["'])(?P<ver>\d+\.\d+\.\d+)(?P=q)""",
@@ -24,7 +25,7 @@ MAINTAINER_SCRIPTS = ("postinst", "prerm", "postrm")
 
 
 def deb_name(version):
-    return f"{PACKAGE}_{version}_all.deb"
+    return f"{PACKAGE}_{version}_{ARCHITECTURE}.deb"
 
 
 def find_version_file(emulator_dir):
@@ -118,7 +119,7 @@ def stage(stage_dir, version, emulator_dir=EMULATOR_DIR):
     _copy(os.path.join(FILES_DIR, "conffiles"), os.path.join(control_dir, "conffiles"), 0o644)
     with open(os.path.join(FILES_DIR, "control.in"), encoding="utf-8") as handle:
         control = handle.read()
-    control = control.replace("@VERSION@", version)
+    control = control.replace("@VERSION@", version).replace("@ARCHITECTURE@", ARCHITECTURE)
     control = control.replace("@INSTALLED_SIZE@", str(_installed_size_kib(stage_dir)))
     with open(os.path.join(control_dir, "control"), "w", encoding="utf-8") as handle:
         handle.write(control)

@@ -1,9 +1,12 @@
-"""A signed apt repository laid out like packagecloud's, so the role's URL pattern works unchanged.
+"""A signed apt repository laid out like packagecloud's, plus a user's own mirror for Debian hosts.
 
 <root>/EventStore/EventStore-OSS/gpgkey                          ASCII-armoured public key
-<root>/EventStore/EventStore-OSS/debian/dists/<suite>/...        Release, InRelease, Release.gpg, Packages
-<root>/EventStore/EventStore-OSS/debian/pool/main/e/eventstore-oss/*.deb
-<root>/EventStore/EventStore-OSS/ubuntu -> debian                same archive under the Ubuntu path
+<root>/EventStore/EventStore-OSS/ubuntu/dists/<suite>/...        Release, InRelease, Release.gpg, Packages
+<root>/EventStore/EventStore-OSS/ubuntu/pool/main/e/eventstore-oss/*_amd64.deb
+<root>/<mirror path>/gpgkey, <root>/<mirror path>/debian/...     the mirror (suites.json), same layout
+
+Each suite lists only its own versions (suites.json), as packagecloud does; there is no Debian archive
+under EventStore/EventStore-OSS, as there is none on packagecloud.
 """
 
 import gzip
@@ -15,8 +18,7 @@ import time
 from package.twinutil import TwinError, run
 
 REPO_PATH = "EventStore/EventStore-OSS"
-SUITES = ("bookworm", "focal", "jammy")
-ARCHITECTURES = ("amd64", "arm64", "all")
+ARCHITECTURES = ("amd64",)
 COMPONENT = "main"
 POOL_DIR = "pool/main/e/eventstore-oss"
 KEY_UID = "esdb.cluster test twin apt repository (throwaway test key) <esdb-cluster-twin@example.invalid>"
@@ -126,47 +128,64 @@ def _publish_suite(archive, suite, packages, home, fingerprint):
     _gpg(home, *signer, "--armor", "--detach-sign", "--output", os.path.join(suite_dir, "Release.gpg"), release)
 
 
-def _build_tree(top, debs, home, fingerprint):
-    base = os.path.join(top, REPO_PATH)
-    archive = os.path.join(base, "debian")
+def _archive(archive, suites, debs, home, fingerprint):
+    """One distribution's archive: a pool of the versions its suites use, and each suite's own index."""
     pool = os.path.join(archive, POOL_DIR)
     os.makedirs(pool)
-    entries = []
-    for deb in debs:
-        name = os.path.basename(deb)
-        shutil.copyfile(deb, os.path.join(pool, name))
-        entries.append((f"{POOL_DIR}/{name}", os.path.join(pool, name)))
-    packages = packages_index(entries)
-    for suite in SUITES:
-        _publish_suite(archive, suite, packages, home, fingerprint)
-    _write(os.path.join(base, "gpgkey"), _gpg(home, "--armor", "--export", fingerprint))
-    os.symlink("debian", os.path.join(base, "ubuntu"))
+    entries = {}
+    for version in sorted({v for versions in suites.values() for v in versions}):
+        name = os.path.basename(debs[version])
+        shutil.copyfile(debs[version], os.path.join(pool, name))
+        entries[version] = (f"{POOL_DIR}/{name}", os.path.join(pool, name))
+    for suite, versions in suites.items():
+        _publish_suite(archive, suite, packages_index([entries[v] for v in versions]), home, fingerprint)
 
 
-def build_repo(repo_root, debs, home):
-    """(Re)build the archive under repo_root, swapping it in whole; return the key fingerprint.
+def layout(sets):
+    """[(archive directory relative to the root, {suite: versions}), ...] and the key paths, from suites.json."""
+    archives = [(f"{REPO_PATH}/{distro}", suites) for distro, suites in sets.get("packagecloud", {}).items()]
+    keys = [f"{REPO_PATH}/gpgkey"]
+    mirror = sets.get("mirror")
+    if mirror:
+        archives.append((f"{mirror['path']}/{mirror.get('distribution', 'debian')}", mirror["suites"]))
+        keys.append(f"{mirror['path']}/gpgkey")
+    return archives, keys
 
-    repo_root itself stays in place (an HTTP server may have it mounted); only its top-level
-    child directory is replaced.
+
+def _build_tree(top, debs, home, fingerprint, sets):
+    archives, keys = layout(sets)
+    for archive, suites in archives:
+        _archive(os.path.join(top, archive), suites, debs, home, fingerprint)
+    key = _gpg(home, "--armor", "--export", fingerprint)
+    for rel in keys:
+        _write(os.path.join(top, rel), key)
+
+
+def build_repo(repo_root, debs, home, sets):
+    """(Re)build the archives under repo_root, swapping them in whole; return the key fingerprint.
+
+    debs maps each version to its .deb; sets is suites.json. repo_root itself stays in place (an HTTP
+    server may have it mounted); only its top-level child directories are replaced.
     """
     fingerprint = ensure_signing_key(home)
-    top_name = REPO_PATH.split("/", 1)[0]
     staging = os.path.join(repo_root, ".staging")
     retired = os.path.join(repo_root, ".retired")
     for leftover in (staging, retired):
         shutil.rmtree(leftover, ignore_errors=True)
     os.makedirs(staging)
     try:
-        _build_tree(staging, debs, home, fingerprint)
+        _build_tree(staging, debs, home, fingerprint, sets)
     finally:
         stop_gpg_agent(home)
-    current = os.path.join(repo_root, top_name)
-    if os.path.exists(current):
-        os.rename(current, retired)
-    os.rename(os.path.join(staging, top_name), current)
+    os.makedirs(retired)
+    for name in os.listdir(repo_root):
+        if not name.startswith("."):
+            os.rename(os.path.join(repo_root, name), os.path.join(retired, name))
+    for name in os.listdir(staging):
+        os.rename(os.path.join(staging, name), os.path.join(repo_root, name))
     shutil.rmtree(retired, ignore_errors=True)
     shutil.rmtree(staging, ignore_errors=True)
-    for dirpath, dirnames, filenames in os.walk(current):
+    for dirpath, dirnames, filenames in os.walk(repo_root):
         for name in dirnames:
             os.chmod(os.path.join(dirpath, name), 0o755)
         for name in filenames:

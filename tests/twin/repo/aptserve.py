@@ -6,7 +6,7 @@ import os
 from image.baseimage import IMAGE, image_status
 from image.dockercli import TWIN_LABEL, docker, inspect, is_twin_owned, labels_of, require_engine
 from package.twinutil import TwinError
-from repo import aptrepo
+from repo import aptrepo, suites
 
 DEFAULT_PORT = 8080
 DEFAULT_APT_HOST = 250
@@ -29,13 +29,19 @@ def container_name(network):
     return f"esdb-twin-apt-{network}"
 
 
-def urls(ip, port):
+def urls(ip, port, sets=None):
+    """APT_REPO_URL/APT_KEY_URL: the Debian mirror the twin's bookworm hosts install from (a user's own
+    repository: packagecloud has no Debian builds); APT_PACKAGECLOUD_*: the packagecloud-shaped Ubuntu tree."""
     base = f"http://{ip}:{port}"
-    return {
-        "APT_BASE_URL": base,
-        "APT_REPO_URL": f"{base}/{aptrepo.REPO_PATH}/debian/",
-        "APT_KEY_URL": f"{base}/{aptrepo.REPO_PATH}/gpgkey",
-    }
+    sets = suites.load() if sets is None else sets
+    found = {"APT_BASE_URL": base}
+    mirror = sets.get("mirror")
+    if mirror:
+        found["APT_REPO_URL"] = f"{base}/{mirror['path']}/{mirror.get('distribution', 'debian')}/"
+        found["APT_KEY_URL"] = f"{base}/{mirror['path']}/gpgkey"
+    found["APT_PACKAGECLOUD_URL"] = f"{base}/{aptrepo.REPO_PATH}/ubuntu/"
+    found["APT_PACKAGECLOUD_KEY_URL"] = f"{base}/{aptrepo.REPO_PATH}/gpgkey"
+    return found
 
 
 def network_subnets(net):
@@ -131,7 +137,7 @@ def serve(network, ip, port, repo_root):
                "python3", "-m", "http.server", str(port), "--bind", ip, "--directory", "/srv/repo")
         action = "started"
     found = urls(ip, port)
-    if docker("exec", name, "python3", "-c", READY_PROBE, found["APT_KEY_URL"], check=False) is None:
+    if docker("exec", name, "python3", "-c", READY_PROBE, found["APT_PACKAGECLOUD_KEY_URL"], check=False) is None:
         logs = docker("logs", "--tail", "20", name, check=False) or ""
         raise TwinError(f"apt server {name} did not answer on {found['APT_BASE_URL']} "
                         f"within {READY_TIMEOUT}s:\n{logs}")

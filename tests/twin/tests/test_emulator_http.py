@@ -72,7 +72,7 @@ def test_health_live_ping_and_stats(secure_node):
     assert {"proc", "sys", "es"} <= set(secure_node.request("GET", "/stats").json())
 
 
-@pytest.mark.parametrize("method, path", [("GET", "/"), ("GET", "/streams/$all"), ("POST", "/admin/scavenge"),
+@pytest.mark.parametrize("method, path", [("GET", "/"), ("GET", "/streams/$all"),
                                           ("GET", "/users/admin/command/reset-password/x")])
 def test_anything_else_is_not_found(secure_node, method, path):
     assert secure_node.request(method, path, auth=ADMIN).status_code == 404

@@ -107,8 +107,9 @@ def version_installed():
 def test_up_is_idempotent_and_prints_urls(twin, twin_build):
     again = twinctl("up", "--network", NETWORK, "--subnet", SUBNET, build_dir=twin_build["dir"])
     assert "apt server esdb-twin-apt-esdb-twin-test reused" in again.stderr
-    assert twin["APT_REPO_URL"] == "http://10.42.250.250:8080/EventStore/EventStore-OSS/debian/"
-    assert twin["APT_KEY_URL"] == "http://10.42.250.250:8080/EventStore/EventStore-OSS/gpgkey"
+    assert twin["APT_REPO_URL"] == "http://10.42.250.250:8080/mirror/eventstore-oss/debian/"
+    assert twin["APT_KEY_URL"] == "http://10.42.250.250:8080/mirror/eventstore-oss/gpgkey"
+    assert twin["APT_PACKAGECLOUD_URL"] == "http://10.42.250.250:8080/EventStore/EventStore-OSS/ubuntu/"
     assert dict(line.split("=", 1) for line in again.stdout.splitlines()) == twin
 
 

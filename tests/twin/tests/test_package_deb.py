@@ -22,7 +22,7 @@ def test_control_names_the_package_and_says_it_is_a_test_emulator(twin_build, ve
     fields = deb_fields(twin_build["debs"][version])
     assert fields["Package"] == "eventstore-oss"
     assert fields["Version"] == version
-    assert fields["Architecture"] == "all"
+    assert fields["Architecture"] == "amd64"
     depends = [d.strip() for d in fields["Depends"].split(",")]
     assert "python3" in depends and "python3-yaml" in depends
     summary, _unused, body = fields["Description"].partition("\n")
@@ -87,7 +87,7 @@ def test_unit_runs_as_eventstore_with_a_file_limit(twin_build, tmp_path):
     unit.read(root / "usr/lib/systemd/system/eventstore.service")
     service = unit["Service"]
     assert service["User"] == "eventstore" and service["Group"] == "eventstore"
-    assert service["ExecStart"] == "/usr/bin/eventstored"
+    assert service["ExecStart"] == "/bin/bash -c 'echo $$ > /run/eventstore/eventstore.pid; exec /usr/bin/eventstored'"
     assert service["Restart"] == "on-failure"
     assert service["RuntimeDirectory"] == "eventstore"
     assert int(service["LimitNOFILE"]) >= 30000

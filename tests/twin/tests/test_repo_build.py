@@ -12,7 +12,7 @@ def fingerprint_of(proc):
 
 def test_warm_build_changes_nothing(tmp_path, request):
     twinctl("build", build_dir=tmp_path, emulator_dir=EMULATOR_DIR)
-    release = tmp_path / "repo" / REPO_PATH / "debian/dists/bookworm/InRelease"
+    release = tmp_path / "repo" / REPO_PATH / "ubuntu/dists/jammy/InRelease"
     before = (release.stat().st_mtime_ns, release.read_bytes())
     started = time.monotonic()
     warm = twinctl("build", build_dir=tmp_path, emulator_dir=EMULATOR_DIR)
@@ -26,7 +26,7 @@ def test_changed_emulator_is_rebuilt_and_signed_with_the_same_key(tmp_path):
     shutil.copytree(EMULATOR_DIR, emulator, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     build_dir = tmp_path / "build"
     first = twinctl("build", build_dir=build_dir, emulator_dir=emulator)
-    deb = build_dir / "debs" / "eventstore-oss_22.10.0_all.deb"
+    deb = build_dir / "debs" / "eventstore-oss_22.10.0_amd64.deb"
     size_before = deb_fields(deb)["Installed-Size"]
     (emulator / "extra_notes.txt").write_text("x" * 40000)
     second = twinctl("build", build_dir=build_dir, emulator_dir=emulator)

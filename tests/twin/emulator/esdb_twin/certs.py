@@ -3,11 +3,17 @@
 Only the standard library is used: certificate fields come from the ssl module's decoder, and the chain is
 checked by an in-memory TLS handshake between the node's own certificate and a client trusting only the roots.
 """
+import atexit
+import base64
+import binascii
 import hashlib
 import os
 import re
+import shutil
 import ssl
 import tempfile
+
+from . import asn1, pkcs12
 
 from .errors import host_terminated, invalid_configuration
 from .log import LOG, Plain
@@ -93,6 +99,24 @@ def _pem_certs(data):
         return []
 
 
+def _rsa_pkcs1_body(key_file):
+    """22.10's CertificateUtils.LoadFromFile: drop the first and the last line, base64-decode the rest and import
+    it as a PKCS#1 RSAPrivateKey. The PEM label is never read, so a PKCS#1 body loads under any label and a
+    PKCS#8 body (`BEGIN PRIVATE KEY` as openssl writes it today) does not."""
+    data = _read_text(key_file, "System.IO.FileNotFoundException", "Could not find file '%s'." % key_file)
+    lines = data.decode("utf-8", "replace").splitlines()
+    body = re.sub(r"\s", "", "".join(lines[1:-1]))
+    try:
+        der = base64.b64decode(body, validate=True)
+    except (ValueError, binascii.Error):
+        raise host_terminated("System.FormatException", "The input is not a valid Base-64 string as it contains a "
+                              "non-base 64 character, more than two padding characters, or an illegal character "
+                              "among the padding characters.") from None
+    if not asn1.is_rsa_private_key(der):
+        raise host_terminated("System.Security.Cryptography.CryptographicException", "ASN1 corrupted data.")
+    return der
+
+
 def load_identity(config):
     """22.10's OptionsCertificateProvider.LoadCertificates: load, check, or raise a StartupFailure."""
     if config.CertificateStoreLocation.strip() or config.CertificateStoreName.strip():
@@ -103,13 +127,11 @@ def load_identity(config):
     LOG.info("Loading the node's certificate(s) from file: {path}", path=cert_file)
     key_file = config.CertificatePrivateKeyFile
     if not key_file:
-        raise host_terminated("System.NotSupportedException", "PKCS #12 certificate files are not supported by "
-                              "the esdb.cluster test emulator; set CertificatePrivateKeyFile.")
-    key = _read_text(key_file, "System.IO.FileNotFoundException", "Could not find file '%s'." % key_file)
-    if not key.lstrip().startswith(b"-----BEGIN RSA PRIVATE KEY-----"):
-        raise host_terminated("System.Security.Cryptography.CryptographicException", "ASN1 corrupted data.")
-    chain = _pem_certs(_read_text(cert_file, "System.Security.Cryptography.CryptographicException",
-                                  "The system cannot find the file specified."))
+        chain, key_pem = pkcs12.load(cert_file, config.CertificatePassword or "")
+    else:
+        key_pem = ssl.DER_cert_to_PEM_cert(_rsa_pkcs1_body(key_file)).replace("CERTIFICATE", "RSA PRIVATE KEY")
+        chain = _pem_certs(_read_text(cert_file, "System.Security.Cryptography.CryptographicException",
+                                      "The system cannot find the file specified."))
     if not chain:
         raise host_terminated("System.Security.Cryptography.CryptographicException",
                               "Cannot find the requested object.")
@@ -118,12 +140,28 @@ def load_identity(config):
     LOG.info("Loading the node's certificate. Subject: {subject}, Previous thumbprint: {previousThumbprint}, "
              "New thumbprint: {newThumbprint}", subject=subject, previousThumbprint=None,
              newThumbprint=thumbprint(chain[0]))
+    for pem in chain[1:]:
+        LOG.info("Loading intermediate certificate. Subject: {subject}, Thumbprint: {thumbprint}",
+                 subject=distinguished_name(decode(pem)["subject"]), thumbprint=thumbprint(pem))
+    # What was loaded, in the PEM form OpenSSL takes, in a private directory for the node's lifetime.
+    cert_file, key_file = _private_copies(chain, key_pem)
     roots = _load_roots(config.TrustedRootCertificatesPath)
     ok = _check_shapes(chain[1:], roots) and _check_chain(cert_file, key_file, roots)
     if not ok:
         raise invalid_configuration("Aborting certificate loading due to verification errors.")
     LOG.info("All certificates successfully loaded.")
     return Identity(cert_file, key_file, roots, subject, config.CertificateReservedNodeCommonName)
+
+
+def _private_copies(chain, key_pem):
+    directory = tempfile.mkdtemp(prefix="esdb-twin-tls-")
+    atexit.register(shutil.rmtree, directory, True)
+    cert_file, key_file = os.path.join(directory, "node.crt"), os.path.join(directory, "node.key")
+    with open(cert_file, "w", encoding="ascii") as handle:
+        handle.write("".join(pem if pem.endswith("\n") else pem + "\n" for pem in chain))
+    with open(os.open(key_file, os.O_WRONLY | os.O_CREAT, 0o600), "w", encoding="ascii") as handle:
+        handle.write(key_pem)
+    return cert_file, key_file
 
 
 def _load_roots(path):

@@ -4,6 +4,7 @@ import platform
 import signal
 import sys
 import threading
+import time
 
 from . import version
 from .config import build
@@ -15,6 +16,7 @@ from .node import Node
 from .replication import ReplicationServer
 from .startup import validate
 from .state import NodeState
+from .twin_settings import db_open_seconds
 
 INSECURE_BANNER = (
     "\n" + "=" * 110 + "\nINSECURE MODE IS ON. THIS MODE IS *NOT* RECOMMENDED FOR PRODUCTION USE.\n"
@@ -103,6 +105,9 @@ def _serve(config):
     identity = validate(config)
     state = NodeState(config.Db, config.index_path, in_memory=config.MemDb)
     node = Node(config, identity, state)
+    # 22.10 opens the database in the ClusterVNode constructor (ClusterVNode.cs l.639), before the host starts
+    # Kestrel: nothing listens on HttpPort meanwhile.
+    time.sleep(db_open_seconds())
     LOG.info("========== [{httpEndPoint}] SYSTEM INIT...", httpEndPoint=node.name)
     try:
         replication = ReplicationServer(node, identity.server_context() if identity else None)

@@ -3,20 +3,20 @@ import base64
 import http.server
 import json
 import os
-import re
 import resource
 import socket
 import ssl
 import sys
 import threading
 
+from . import admin_api, formats, users_api
 from .dump import options_info
 from .log import LOG
 from .member import client_view, endpoint
 from .state import DEFAULT_USERS
 from .version import FOUR_PART
 
-RESET_PASSWORD = re.compile(r"^/users/([^/]+)/command/reset-password$")
+HTTP_TIMEOUT = 10.0
 NODE_CALLS = {"/gossip": None, "/elections/prepare": "on_prepare", "/elections/proposal": "on_proposal",
               "/elections/done": "on_done", "/elections/resigning": "on_resigning"}
 
@@ -39,9 +39,9 @@ class Api(http.server.BaseHTTPRequestHandler):
 
     # Plumbing.
 
-    def _reply(self, status, body=b"", content_type="application/json; charset=utf-8", headers=None):
+    def _reply(self, status, body=b"", content_type="application/json; charset=utf-8", headers=None, reason=None):
         data = body if isinstance(body, bytes) else body.encode("utf-8")
-        self.send_response(status)
+        self.send_response(status, reason)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
@@ -57,12 +57,31 @@ class Api(http.server.BaseHTTPRequestHandler):
         self._reply(status, text, "text/plain; charset=utf-8")
 
     def _body(self):
+        return self.parse(self.raw_body())
+
+    def raw_body(self):
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    @staticmethod
+    def parse(raw):
         try:
             return json.loads(raw.decode("utf-8")) if raw else {}
         except ValueError:
             return None
+
+    # The names users_api calls.
+    def reply(self, *args, **kwargs):
+        return self._reply(*args, **kwargs)
+
+    def json(self, document, status=200):
+        return self._json(document, status)
+
+    def text(self, status, text):
+        return self._text(status, text)
+
+    def user(self):
+        return self._user()
 
     def _user(self):
         header = self.headers.get("Authorization") or ""
@@ -100,8 +119,12 @@ class Api(http.server.BaseHTTPRequestHandler):
         if not config.DisableAdminUi:
             routes["/admin/shutdown"] = {"POST": self._shutdown}
             routes["/admin/node/resign"] = {"POST": self._resign}
-        if RESET_PASSWORD.match(path) and not config.Insecure:
-            routes[path] = {"POST": self._reset_password}
+        if users_api.COMMAND.match(path) and not config.Insecure:
+            routes[path] = {"POST": lambda p: users_api.handle(self, p)}
+        else:
+            extra = admin_api.routes(path, config)
+            if extra:
+                routes[path] = {method: (lambda p, h=h: h(self, p)) for method, h in extra.items()}
         methods = routes.get(path)
         if methods is None:
             return self._text(404, "Not Found")
@@ -123,6 +146,10 @@ class Api(http.server.BaseHTTPRequestHandler):
 
     def _client_gossip(self, _path):
         node = self.node
+        # GossipServiceBase answers ClientGossip only once it has a cluster view (GossipServiceBase.cs
+        # l.182-183); until then the request waits for the HTTP timeout.
+        if not node.gossip_started.wait(HTTP_TIMEOUT):
+            return self._reply(408, b"", "text/plain", reason="Server was unable to handle request in time")
         with node.lock:
             node.refresh_me()
             members = sorted(node.gossip.cluster.values(), key=endpoint, reverse=True)
@@ -149,7 +176,11 @@ class Api(http.server.BaseHTTPRequestHandler):
         return self._json(options_info(self.node.config))
 
     def _ping(self, _path):
-        self._json({"text": "Ping request successfully handled"})
+        content_type = formats.pick(self.path, self.headers.get("Accept"))
+        if content_type is None:
+            return self._reply(406, b"", "text/plain", reason="Requested response format is not supported")
+        return self._reply(200, formats.text_message(content_type, "Ping request successfully handled"),
+                           content_type + "; charset=utf-8")
 
     def _live(self, _path):
         self._reply(204 if self.node.ready else 503, b"", "text/plain")
@@ -177,19 +208,6 @@ class Api(http.server.BaseHTTPRequestHandler):
             return self._text(401, "Unauthorized")
         self.node.resign()
         return self._text(200, "OK")
-
-    def _reset_password(self, path):
-        login = RESET_PASSWORD.match(path).group(1)
-        body = self._body()
-        if not self._authorised(("$admins",)):
-            return self._text(401, "Unauthorized")
-        if login not in self.node.state.users:
-            return self._json({"loginName": login, "success": False, "error": "NotFound"}, 404)
-        if not isinstance(body, dict) or not isinstance(body.get("newPassword"), str) or not body["newPassword"]:
-            return self._text(400, "Invalid request: a JSON body with a non-empty newPassword is required.")
-        with self.node.lock:
-            self.node.state.set_password(login, body["newPassword"])
-        return self._json({"loginName": login, "success": True, "error": "Success"})
 
     def _node_call(self, path):
         body = self._body()

@@ -38,6 +38,8 @@ class Node(ReplicationRoles):
         self._next_write = self._next_save = 0.0
         self._adopted_at = 0.0
         self._settle = max(0.5, 2 * config.GossipIntervalMs / 1000.0)
+        self._catchup = None
+        self.gossip_started = threading.Event()
 
     @property
     def leader_id(self):
@@ -71,6 +73,7 @@ class Node(ReplicationRoles):
         """SYSTEM START: the listeners are up, so /health/live turns 204 and the state machine begins."""
         LOG.info("========== [{httpEndPoint}] SYSTEM START...", httpEndPoint=self.name)
         self.gossip.start()
+        self.gossip_started.set()
         self.ready = True
         with self.lock:
             if self.config.ReadOnlyReplica:
@@ -217,6 +220,7 @@ class Node(ReplicationRoles):
 
     def _follow(self, leader):
         self.leader = dict(leader)
+        self._catchup = None
         self._adopted_at = time.monotonic()
         self.subscriptions.clear()
         where = Plain("%s:%s,{%s}" % (leader["httpHost"], leader["httpPort"], leader["instanceId"]))

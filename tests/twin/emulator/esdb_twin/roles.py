@@ -2,8 +2,11 @@
 
 Mixed into Node; every method takes the node lock.
 """
+import time
+
 from .log import LOG, Plain
 from .member import endpoint
+from .twin_settings import catchup_bytes_per_second
 
 FOLLOWING = ("PreReplica", "CatchingUp", "Follower", "Clone")
 
@@ -40,7 +43,8 @@ class ReplicationRoles:
     def leader_checkpoints(self):
         state = self.state
         return {"writerCheckpoint": state.writer_checkpoint, "epochNumber": state.epoch_number,
-                "epochPosition": state.epoch_position, "epochId": state.epoch_id}
+                "epochPosition": state.epoch_position, "epochId": state.epoch_id,
+                "users": state.users, "usersVersion": state.users_version}
 
     # Replica side of replication.
 
@@ -54,17 +58,40 @@ class ReplicationRoles:
                 (self.role in FOLLOWING or self.role in ("PreReadOnlyReplica", "ReadOnlyReplica"))
 
     def replica_assigned(self, leader_id, assignment):
+        """The leader sends what the replica lacks from its writer checkpoint up to the leader's, at the twin's
+        catch-up rate; the replica is a Follower (or Clone, ReadOnlyReplica) only once it has all of it."""
         with self.lock:
-            if self.following(leader_id) and self.role == "PreReplica":
+            if not self.following(leader_id):
+                return
+            own = min(self.state.writer_checkpoint, assignment["writerCheckpoint"])
+            self._catchup = {"from": own, "target": assignment["writerCheckpoint"], "since": time.monotonic(),
+                             "rate": catchup_bytes_per_second()}
+            if self.role == "PreReplica":
                 self._become("CatchingUp", "IS CATCHING UP... LEADER IS [{leader}]",
                              leader=Plain("%s:%s" % endpoint(self.leader)))
+
+    def _caught_up_to(self, checkpoints):
+        """Our writer checkpoint while catching up; the leader's once we have everything it had."""
+        catchup = getattr(self, "_catchup", None)
+        if catchup is None:
+            return checkpoints["writerCheckpoint"]
+        received = catchup["from"] + int((time.monotonic() - catchup["since"]) * catchup["rate"])
+        if received < catchup["target"]:
+            return received
+        self._catchup = None
+        return checkpoints["writerCheckpoint"]
 
     def replica_heartbeat(self, leader_id, role, checkpoints):
         with self.lock:
             if not self.following(leader_id):
                 return
             state = self.state
-            state.writer_checkpoint = state.chaser_checkpoint = checkpoints["writerCheckpoint"]
+            if "users" in checkpoints:
+                state.adopt_users(checkpoints["users"], checkpoints["usersVersion"])
+            position = self._caught_up_to(checkpoints)
+            state.writer_checkpoint = state.chaser_checkpoint = position
+            if position < checkpoints["writerCheckpoint"] and getattr(self, "_catchup", None) is not None:
+                return
             state.epoch_number, state.epoch_position = checkpoints["epochNumber"], checkpoints["epochPosition"]
             state.epoch_id = checkpoints["epochId"]
             if self.role in ("CatchingUp", "PreReadOnlyReplica") and self.role != role:

@@ -1,5 +1,8 @@
 """What a node keeps under Db across restarts: checkpoints, its last epoch, and the users' passwords.
 
+Users are replicated data, as in 22.10 (the $user-<login> streams): only the leader changes them, each change
+gets the next `usersVersion`, and replicas take the leader's users with every heartbeat.
+
 The checkpoints are 8-byte little-endian files named like 22.10's (writer.chk, chaser.chk, epoch.chk);
 everything else lives in twin-state.json. Passwords are stored as salted PBKDF2 hashes, never in clear.
 """
@@ -28,7 +31,7 @@ class NodeState:
         self.db_path, self.in_memory = db_path, in_memory
         self.writer_checkpoint = self.chaser_checkpoint = 0
         self.epoch_number, self.epoch_position, self.epoch_id = -1, -1, EMPTY_ID
-        self.users = {}
+        self.users, self.users_version = {}, 0
         if not in_memory:
             self._prepare(db_path, index_path)
             self._load()
@@ -71,6 +74,7 @@ class NodeState:
         self.epoch_position = saved.get("epochPosition", -1)
         self.epoch_id = saved.get("epochId", EMPTY_ID)
         self.users = saved.get("users", {})
+        self.users_version = saved.get("usersVersion", 0)
 
     def save(self):
         if self.in_memory:
@@ -80,7 +84,8 @@ class NodeState:
                                 ("epoch.chk", self.epoch_position)):
                 self._atomic_write(name, struct.pack("<q", value))
             document = {"epochNumber": self.epoch_number, "epochPosition": self.epoch_position,
-                        "epochId": self.epoch_id, "users": self.users}
+                        "epochId": self.epoch_id, "users": self.users,
+                        "usersVersion": self.users_version}
             self._atomic_write("twin-state.json", json.dumps(document, indent=2).encode("utf-8"))
 
     def _atomic_write(self, name, data):
@@ -108,5 +113,13 @@ class NodeState:
         return bool(entry) and hmac.compare_digest(entry["hash"], _hash(password, entry["salt"]))
 
     def set_password(self, login, password):
-        self.users[login] = self._credential(password)
+        """On the leader only: a new version of the users, replicated by the next heartbeats."""
+        self.users = dict(self.users, **{login: self._credential(password)})
+        self.users_version += 1
         self.save()
+
+    def adopt_users(self, users, version):
+        """On a replica: the leader's users replace ours (22.10 drops its password cache on replication)."""
+        if version != self.users_version or users != self.users:
+            self.users, self.users_version = dict(users), version
+            self.save()

@@ -65,6 +65,24 @@ class Transport:
         self._clear(peer)
         return tls
 
+    def forward(self, host, port, method, path, headers, payload, timeout=10.0):
+        """22.10's HttpSendService.ForwardRequest: the same request to the leader; (status, reason, type, body).
+
+        22.10's forwarding client presents no client certificate and checks only the leader's chain and name."""
+        try:
+            connection = http.client.HTTPConnection(host, port, timeout=timeout)
+            if self._context is None:
+                connection.sock = socket.create_connection((host, port), timeout=timeout)
+            else:
+                connection.sock = self.connect_tls(host, port, timeout)
+            connection.request(method, path, payload, headers)
+            response = connection.getresponse()
+            data = response.read()
+            connection.close()
+        except (PeerError, OSError, http.client.HTTPException) as exc:
+            raise PeerError(str(exc) or type(exc).__name__) from None
+        return response.status, response.reason, response.getheader("Content-Type") or "", data
+
     def post(self, host, port, path, body, timeout=None):
         """POST JSON and return (status, decoded body); raise PeerError when the peer cannot be reached."""
         timeout = timeout or self.timeout
