@@ -44,7 +44,7 @@ ROUTES = [
 
 @pytest.fixture(name="leader", scope="module")
 def leader_fixture(pki, tmp_path_factory):
-    from emu_cluster import Node  # pylint: disable=import-outside-toplevel
+    from ansible_collections.esdb.cluster.tests.lib.emu_cluster import Node  # pylint: disable=import-outside-toplevel
     ip = "127.0.10.6"
     crt, key = pki.nodes[ip]
     conf = dict(FAST, ClusterSize=1, DiscoverViaDns=False, CertificateFile=str(crt),
