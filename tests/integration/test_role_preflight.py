@@ -31,7 +31,9 @@ def inventory(host_vars=None):
     return {"all": {"vars": {"ansible_connection": "local",
                              "ansible_python_interpreter": str(REPO / ".venv/bin/python"),
                              "eventstore_admin_password": "a-secret", "eventstore_ops_password": "o-secret",
-                             "eventstore_pki_dir": "/nonexistent/pki"},
+                             "eventstore_pki_dir": "/nonexistent/pki",
+                             # This controller runs Debian: only a repository of one's own serves it.
+                             "eventstore_apt_repo_url": "http://mirror.invalid/eventstore-oss/debian/"},
                     "children": {"eventstore": {"hosts": hosts}}}}
 
 
@@ -89,6 +91,8 @@ BAD = {
     "bad extra SAN": (None, {"eventstore_extra_sans": ["db 1"]}, "eventstore_extra_sans has entries that are neither"),
     "CA cert without key": (None, {"eventstore_ca_cert": "/etc/hostname"},
                             "eventstore_ca_cert='/etc/hostname' and eventstore_ca_key='' (set together)"),
+    "Debian without a repository of its own": (None, {"eventstore_apt_repo_url": ""},
+                                               "packagecloud publishes eventstore-oss 22.10 for Ubuntu (focal, jammy) only"),
     "string boolean": (None, {"eventstore_insecure": "maybe"},
                        "argument 'eventstore_insecure' is of type str and we were unable to convert to bool"),
 }
