@@ -1,7 +1,8 @@
 """The fresh-host flavour: a base image that behaves like a new Ubuntu EC2 instance on its first boot.
 
-- apt lists are empty (harden() already removes them) and python3-debian is not installed, so a role that needs
-  it must `apt-get update` and install it;
+- like a cloud host it knows its distribution's archive (Debian's, the only one reachable here, in place of
+  Ubuntu's), but its apt lists are empty (harden() removes them) and python3-debian is not installed, so a
+  role that needs it must `apt-get update` and install it;
 - cloud-init.service (oneshot) runs on first boot and holds the dpkg/apt locks (fcntl write locks on
   /var/lib/dpkg/lock-frontend and friends, as apt takes them) for CLOUD_INIT_SECONDS, then marks itself
   done; `/usr/bin/cloud-init status --wait` waits for that, like the real command;
@@ -26,11 +27,12 @@ PAYLOAD = (
     ("esdb-twin-first-boot.default", "etc/default/esdb-twin-first-boot", 0o644),
 )
 ENABLED = ("cloud-init.service", "unattended-upgrades-first-run.service")
+DISTRIBUTION_SOURCES = "deb http://deb.debian.org/debian bookworm main\n"
 
 
 def _digest():
     import hashlib  # pylint: disable=import-outside-toplevel
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(DISTRIBUTION_SOURCES.encode())
     for name, _dest, _mode in PAYLOAD:
         with open(os.path.join(FILES_DIR, name), "rb") as handle:
             digest.update(name.encode() + b"\0" + handle.read())
@@ -41,7 +43,10 @@ REVISION = _digest()
 
 
 def apply(rootfs):
-    """Add the first-boot units and commands to a hardened rootfs, enabled the way systemctl enable would."""
+    """Add the distribution archive, and the first-boot units and commands enabled the way systemctl enable
+    would, to a hardened rootfs."""
+    with open(os.path.join(rootfs, "etc/apt/sources.list"), "w", encoding="utf-8") as handle:
+        handle.write(DISTRIBUTION_SOURCES)
     for name, dest, mode in PAYLOAD:
         target = os.path.join(rootfs, dest)
         os.makedirs(os.path.dirname(target), exist_ok=True)

@@ -66,6 +66,8 @@ def test_the_rootfs_gets_enabled_first_boot_units_and_empty_apt_lists(tmp_path):
     baseimage.harden(str(tmp_path))
     freshhost.apply(str(tmp_path))
     assert not [p for p in lists.iterdir() if p.is_file()]
+    # Like a cloud host, it knows its distribution's archive but has not read it yet.
+    assert (tmp_path / "etc/apt/sources.list").read_text() == "deb http://deb.debian.org/debian bookworm main\n"
     assert os.access(tmp_path / "usr/bin/cloud-init", os.X_OK)
     assert (tmp_path / "usr/bin/cloud-init").read_text().startswith("#!/usr/bin/python3\n")
     wants = tmp_path / "etc/systemd/system/multi-user.target.wants"
