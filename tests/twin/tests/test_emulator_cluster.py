@@ -155,14 +155,20 @@ def test_read_only_replica_never_votes_or_leads(emulators):
     wait_for(lambda: replica.state() == "ReadOnlyReplica", what="the replica to follow the new leader")
 
 
-def test_surplus_node_is_dropped_unless_allowed(emulators):
+def test_surplus_node_is_dropped_and_shuts_down_unless_allowed(emulators):
+    """22.10 LeaderReplicationService.cs l.667-683 drops surplus clones; the dropped node shuts down
+    (ClusterVNodeController.cs l.1191-1201)."""
     ips = IPS + ["127.0.10.4"]
     seeds = {i: {"GossipSeed": ["%s:2113" % o for o in ips if o != ip]} for i, ip in enumerate(ips)}
     cluster = emulators.cluster(ips, extra=seeds).start()
-    wait_for(lambda: sorted(n.state() for n in cluster.nodes)[:3] == ["Follower", "Follower", "Leader"],
+    gone = wait_for(lambda: [n for n in cluster.nodes if not n.running()] or None, timeout=30,
+                    what="the surplus node to shut down")
+    assert len(gone) == 1
+    assert "THERE IS A SURPLUS OF NODES IN THE CLUSTER, SHUTTING DOWN." in gone[0].log()
+    survivors = [n for n in cluster.nodes if n is not gone[0]]
+    wait_for(lambda: sorted(n.state() for n in survivors) == ["Follower", "Follower", "Leader"],
              what="a leader and two followers")
-    hold(lambda: sorted(n.state() for n in cluster.nodes).count("Follower") == 2
-         and "Clone" not in [n.state() for n in cluster.nodes], 1.5, "no third follower or clone")
+    hold(lambda: sum(n.running() for n in cluster.nodes) == 3, 1.5, "the dropped node stays down")
 
 
 def test_surplus_node_becomes_clone_when_allowed(emulators):

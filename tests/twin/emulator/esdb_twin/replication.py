@@ -10,7 +10,8 @@ import socket
 import ssl
 import threading
 
-from .log import LOG
+from .log import LOG, Plain
+from .member import endpoint
 from .transport import PeerError
 
 RECONNECT_DELAY = 0.5
@@ -139,7 +140,16 @@ class ReplicaClient:
         reader = conn.makefile("rb")
         _send(conn, "SUBSCRIBE", self.node.subscription_info())
         verb, assignment = _receive(reader)
-        if verb != "ASSIGN" or assignment["role"] in ("Drop", "NotLeader"):
+        if verb == "ASSIGN" and assignment["role"] == "Drop":
+            # 22.10 ClusterVNodeController.cs l.1191-1201: a surplus node the leader drops shuts down.
+            LOG.info("========== [{http}] DROP SUBSCRIPTION REQUEST RECEIVED FROM [{leader},{leader_id}]. THIS MEANS "
+                     "THAT THERE IS A SURPLUS OF NODES IN THE CLUSTER, SHUTTING DOWN.",
+                     http=Plain("%s:%s" % endpoint(self.node.me)), leader=Plain("%s:%s" % (
+                         self.leader["internalTcpHost"], self.leader["internalSecureTcpPort"]
+                         or self.leader["internalTcpPort"])), leader_id=leader_id)
+            self.node.shutdown()
+            return
+        if verb != "ASSIGN" or assignment["role"] == "NotLeader":
             return
         self.node.replica_assigned(leader_id, assignment)
         while self.node.following(leader_id):
