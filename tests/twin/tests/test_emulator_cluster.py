@@ -259,3 +259,15 @@ def test_admin_shutdown_reports_stopping_then_stops(emulators):
         raise AssertionError("the node still answers after /admin/shutdown")
     except requests.ConnectionError:
         pass
+
+
+def test_restarted_follower_gets_its_slot_back_at_once(emulators):
+    """The leader sees a dead replica's TCP close at once, so a follower restarted within one heartbeat
+    interval (5 s, as the role configures) is not taken for a surplus node and shut down."""
+    cluster, leader = started(emulators, settings={"IntTcpHeartbeatInterval": 5000, "IntTcpHeartbeatTimeout": 1000})
+    follower = [n for n in cluster.nodes if n is not leader][0]
+    follower.stop()
+    follower.start()
+    wait_for(lambda: follower.running() and follower.is_up() and follower.state() == "Follower", timeout=20,
+             what="the restarted follower to follow again")
+    assert "SURPLUS OF NODES" not in follower.log()
