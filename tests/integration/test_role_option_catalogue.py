@@ -1,4 +1,9 @@
-"""roles/eventstore/vars/options.yml: the 22.10 option catalogue preflight checks eventstore.conf against."""
+"""The role's option catalogue against the options EventStoreDB 22.10 itself defines.
+
+The reference is tests/data/eventstoredb-22.10-options.txt, read from ClusterVNodeOptions.cs
+at oss-v22.10.0 by scripts/extract_esdb_options.py (its header names the commit), so neither
+the role nor the twin emulator checks itself against its own list.
+"""
 
 import importlib.util
 
@@ -6,9 +11,40 @@ import pytest
 
 from role_files import REPO, load_yaml
 
-CATALOGUE = load_yaml("vars/options.yml")
+REFERENCE = REPO / "tests" / "data" / "eventstoredb-22.10-options.txt"
+
+
+def role_catalogue():
+    """The role's option catalogue: known names, renamed, newer and removed ones.
+
+    The one place that knows where the catalogue lives; repoint it when the catalogue moves.
+    """
+    return load_yaml("vars/options.yml")
+
+
+def reference_options():
+    lines = REFERENCE.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+CATALOGUE = role_catalogue()
 KNOWN = CATALOGUE["_eventstore_known_options"]
 KNOWN_LOWER = {name.lower() for name in KNOWN}
+REFERENCE_OPTIONS = reference_options()
+
+
+def test_reference_list_says_where_it_was_read_from():
+    header = REFERENCE.read_text(encoding="utf-8").splitlines()[:4]
+    assert any("ClusterVNodeOptions.cs at tag oss-v22.10.0 (commit " in line for line in header)
+    assert len(REFERENCE_OPTIONS) == len(set(REFERENCE_OPTIONS)) > 100
+
+
+def test_every_22_10_option_is_in_the_catalogue():
+    assert sorted(set(REFERENCE_OPTIONS) - set(KNOWN)) == []
+
+
+def test_every_catalogue_entry_is_a_22_10_option():
+    assert sorted(set(KNOWN) - set(REFERENCE_OPTIONS)) == []
 
 
 def test_known_options_are_unique_regardless_of_case():
@@ -19,23 +55,23 @@ def test_known_options_are_unique_regardless_of_case():
                                   "CertificateFile", "CertificatePrivateKeyFile", "TrustedRootCertificatesPath",
                                   "GossipIntervalMs", "GossipTimeoutMs", "IntTcpHeartbeatInterval",
                                   "IntTcpHeartbeatTimeout", "RunProjections", "NodePriority", "ReadOnlyReplica"])
-def test_options_the_role_writes_are_known(name):
-    assert name in KNOWN
+def test_options_the_role_writes_are_22_10_options(name):
+    assert name in REFERENCE_OPTIONS
 
 
 @pytest.mark.parametrize("section", ["_eventstore_renamed_options", "_eventstore_newer_options",
                                      "_eventstore_removed_options"])
 def test_rejected_names_are_not_22_10_options(section):
-    assert sorted(n for n in CATALOGUE[section] if n.lower() in KNOWN_LOWER) == []
+    reference = {name.lower() for name in REFERENCE_OPTIONS}
+    assert sorted(n for n in CATALOGUE[section] if n.lower() in reference) == []
 
 
 def test_renames_point_at_22_10_options():
-    assert sorted(v for v in CATALOGUE["_eventstore_renamed_options"].values() if v not in KNOWN) == []
+    assert sorted(v for v in CATALOGUE["_eventstore_renamed_options"].values() if v not in REFERENCE_OPTIONS) == []
     assert CATALOGUE["_eventstore_renamed_options"]["NodeIp"] == "ExtIp"
 
 
-def test_catalogue_matches_the_twin_emulator_option_set():
-    """Both are taken from ClusterVNodeOptions at oss-v22.10.0; a drift in either is a bug."""
+def test_twin_emulator_knows_exactly_the_22_10_options():
     path = REPO / "tests" / "twin" / "emulator" / "esdb_twin" / "options.py"
     if not path.exists():
         pytest.skip("twin emulator not present")
@@ -43,4 +79,4 @@ def test_catalogue_matches_the_twin_emulator_option_set():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     twin = {name for _unused, options in module.GROUPS for name, *_unused in options}
-    assert sorted(twin ^ set(KNOWN)) == []
+    assert sorted(twin ^ set(REFERENCE_OPTIONS)) == []
