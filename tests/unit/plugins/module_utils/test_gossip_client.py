@@ -417,6 +417,7 @@ class _Odd(Exception):
     (_Odd('x'), 'n1:2113: request failed (_Odd: 42).'),
     (RuntimeError('  trailing dots.. '), 'n1:2113: request failed (RuntimeError: trailing dots).'),
     (RuntimeError(''), 'n1:2113: request failed (RuntimeError: RuntimeError).'),
+    (RuntimeError('code X.'), 'n1:2113: request failed (RuntimeError: code X).'),
 ])
 def test_failure_sentences_over_https(exc, sentence):
     assert gossip_client.describe_failure(parse_node_address('n1', 'https'), exc) == sentence
