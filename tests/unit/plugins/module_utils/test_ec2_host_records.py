@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.esdb.cluster.plugins.module_utils.ec2_nodes import (
     build_hosts,
     cluster_group_name,
+    host_vars,
     slim_instance,
 )
 
@@ -186,3 +187,19 @@ def test_unknown_choice_messages_list_the_choices(option, message):
 def test_slim_instance_without_placement_or_state():
     assert slim_instance({"InstanceId": "i-1"}, "eu-west-1") == {
         "InstanceId": "i-1", "AvailabilityZone": None, "State": None, "Region": "eu-west-1"}
+
+
+def test_non_numeric_indexes_do_not_order_hosts_among_themselves():
+    hosts = build_hosts([instance("i-1", index="zeta"), instance("i-2", index="alpha"), instance("i-3")])[0]
+    assert [h["name"] for h in hosts] == ["i-1", "i-2", "i-3"]
+
+
+def test_untagged_instances_come_before_every_cluster():
+    untagged = instance("i-2")
+    untagged["Tags"] = []
+    hosts = build_hosts([instance("i-1", cluster="ABC"), untagged])[0]
+    assert [h["name"] for h in hosts] == ["i-2", "i-1"]
+
+
+def test_host_vars_name_the_tags_variable_tags_by_default():
+    assert host_vars(instance("i-1"), {"a": "b"}, "eventstore_cluster", "private_ip")["tags"] == {"a": "b"}

@@ -241,3 +241,9 @@ def test_unusable_bodies_are_named_exactly(document, message):
     with pytest.raises(GossipError) as caught:
         parse_gossip(document, 'n1')
     assert str(caught.value) == message
+
+
+def test_text_that_is_not_a_number_is_no_number():
+    member = dict(json.loads(body('healthy_trio', 'n1'))['members'][0], epochNumber='X5', nodePriority='-')
+    parsed = parse_gossip(json.dumps({'members': [member]}), 'n1')['members'][0]
+    assert (parsed['epoch_number'], parsed['node_priority']) == (None, None)
