@@ -119,7 +119,7 @@ def main(argv=None):
     os.makedirs(RESULTS, exist_ok=True)
     planned = [(name, cmd) for name, cmd in stages(args.molecule.split(), args.extra)
                if not args.only or name in args.only]
-    known = [name for name, _ in stages(args.molecule.split(), args.extra)]
+    known = [stage[0] for stage in stages(args.molecule.split(), args.extra)]
     rows = [(name, 0, 1, 0, 0.0, "unknown stage; known: " + ", ".join(known))
             for name in (args.only or []) if name not in known]
     for row in rows:

@@ -85,7 +85,7 @@ def test_defaults_check_once_and_sleep_one_second_between_checks():
     def never():
         calls.append(clock.now)
         return {'passed': False}
-    _, iterations, _ = poll_until_passed(never, clock=clock.clock, sleep=clock.sleep)
+    iterations = poll_until_passed(never, clock=clock.clock, sleep=clock.sleep)[1]
     assert (iterations, clock.sleeps) == (1, [])
     poll_until_passed(never, wait_timeout=2.5, clock=clock.clock, sleep=clock.sleep)
     assert clock.sleeps == [1.0, 1.0, 0.5]
