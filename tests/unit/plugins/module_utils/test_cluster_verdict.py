@@ -337,3 +337,11 @@ def test_a_dead_extra_voter_is_not_a_problem_once_the_expected_voters_are_ready(
     assert (result['status'], result['voters_alive']) == ('degraded', 2)
     assert result['problems'] == [
         '10.0.1.13:2113: connection refused; is EventStoreDB running and listening on HTTP port 2113?']
+
+
+def test_a_surplus_node_still_catching_up_is_not_yet_counted_as_over_size():
+    # A node beyond ClusterSize catches up before 22.10 makes it a Clone (or shuts it down):
+    # only ready voters count against expected_size, the catching-up one is named as such.
+    result = verdict('catching_up', 'quorum', expected_size=2)
+    assert (result['status'], result['passed'], result['voters_alive']) == ('degraded', True, 3)
+    assert result['problems'] == ['member 10.0.1.13:2113 (9c8b7a6d) is CatchingUp, not Leader or Follower yet.']
