@@ -8,9 +8,9 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
 export PATH := $(CURDIR)/$(VENV):$(PATH)
 
 # Molecule scenarios that `make test` runs, in order.
-MOLECULE_SCENARIOS ?= default insecure existing_hosts failover rolling scale
+MOLECULE_SCENARIOS ?= default insecure existing_hosts failover rolling scale bad_input
 
-.PHONY: help bootstrap docker demo demo-down test lint sanity unit twin integration molecule clean
+.PHONY: help bootstrap docker demo demo-down test lint sanity unit mutation twin integration molecule clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ sanity: bootstrap ## ansible-test sanity, with no ignore files
 
 unit: bootstrap ## pytest unit tests of plugins/ and module_utils/
 	$(VENV)/pytest -q tests/unit
+
+mutation: bootstrap ## mutation testing of the verdict code, every target (report in .cache/results/mutation.txt)
+	$(VENV)/python scripts/mutation.py
 
 twin: bootstrap ## pytest tests of the local twin (emulator, package, repository)
 	$(VENV)/pytest -q tests/twin/tests

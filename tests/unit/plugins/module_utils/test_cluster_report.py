@@ -47,3 +47,11 @@ def test_no_leader_headline():
     assert report_lines(result)[0] == 'unreachable: leader none, 0/3 voters alive (quorum 2), 1 unreachable'
     assert len(report_lines(result)) == 3
     json.dumps(result)
+
+
+def test_dead_member_and_unknown_port():
+    result = verdict('one_dead', [('n1', '10.0.1.11:2113'), ('n3', '10.0.1.13:2113')])
+    result['members'][1] = dict(result['members'][1], port=None)
+    lines = report_lines(result)
+    assert lines[3].split()[:3] == ['Follower', 'yes', '10.0.1.12:?']
+    assert lines[4].split()[:3] == ['Follower', 'no', '10.0.1.13:2113']

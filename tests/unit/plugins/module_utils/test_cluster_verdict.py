@@ -224,3 +224,124 @@ def test_leader_node_holds_when_nodes_advertise_another_host():
 def test_leader_node_is_none_when_the_leader_did_not_answer():
     result = verdict('healthy_trio', nodes=('n2', 'n3'), validate='leader')
     assert result['leader']['host'] == '10.0.1.11' and result['leader_node'] is None
+
+
+def _stale_view_on_n3(node, document):
+    # n3 lags: it still names n2 although everyone's newest entries agree on n1.
+    if node == 'n3':
+        document['members'][0]['state'] = 'Follower'
+        document['members'][1]['state'] = 'Leader'
+        for member in document['members']:
+            member['timeStamp'] = '2022-11-20T10:15:00.0000000Z'
+
+
+@pytest.mark.parametrize('validate, passed', [('ready', False), ('quorum', False), ('leader', False), ('none', True)])
+def test_disagreement_fails_every_validation_but_none_and_names_no_leader(validate, passed):
+    result = verdict('healthy_trio', validate, edit=_stale_view_on_n3)
+    assert (result['status'], result['ready'], result['passed']) == ('split_brain', False, passed)
+    assert (result['leader'], result['leader_node']) == (None, None)
+
+
+def test_a_node_alive_to_its_peers_but_unreachable_from_here_is_degraded():
+    given = answers('healthy_trio')
+    given[2].update(gossip=None, error='10.0.1.13:2113 gave no answer within 5 s (timed out).')
+    result = evaluate(given, 3, 'ready')
+    assert (result['status'], result['ready'], result['passed']) == ('degraded', False, False)
+    assert (result['voters_alive'], len(result['followers'])) == (3, 2)
+    assert result['unreachable_nodes'] == [dict(node='10.0.1.13:2113', url='https://10.0.1.13:2113/gossip',
+                                                error='10.0.1.13:2113 gave no answer within 5 s (timed out).')]
+    assert result['problems'] == ['10.0.1.13:2113 gave no answer within 5 s (timed out).']
+    assert evaluate(given, 3, 'quorum')['passed'] is True
+
+
+@pytest.mark.parametrize('validate, passed', [('ready', False), ('quorum', False), ('leader', True), ('none', True)])
+def test_leader_with_a_shutting_down_and_a_dead_node_has_no_quorum(validate, passed):
+    result = verdict('leader_shutting_down_dead', validate)
+    assert (result['status'], result['passed'], result['voters_alive']) == ('unavailable', passed, 1)
+    assert result['leader']['host'] == '10.0.1.11'
+    assert result['problems'][1:] == [
+        'member 10.0.1.13:2113 (9c8b7a6d) is not alive (last seen as Follower).',
+        'Only 1 of 3 voting members are alive; quorum needs 2.']
+
+
+def test_shutdown_and_manager_members_do_not_vote():
+    result = verdict('shutdown_and_manager', 'quorum')
+    assert (result['status'], result['passed'], result['voters_alive']) == ('degraded', True, 2)
+    assert (len(result['members']), result['clones'], result['read_only_replicas']) == (4, 0, 0)
+    assert result['problems'] == ['2 of 3 voting members are alive (quorum of 2 holds).']
+
+
+def test_unknown_member_votes_but_is_not_ready():
+    result = verdict('unknown_member', 'quorum')
+    assert (result['status'], result['passed'], result['voters_alive']) == ('degraded', True, 3)
+    assert result['problems'] == ['member 10.0.1.13:2113 (9c8b7a6d) is Unknown, not Leader or Follower yet.']
+
+
+def test_dead_replica_and_clone_are_not_counted():
+    def both_down(node, document):
+        for member in document['members']:
+            if member['isReadOnlyReplica'] or member['state'] == 'Clone':
+                member['isAlive'] = False
+    result = verdict('replica_and_clone', edit=both_down)
+    assert (result['status'], result['read_only_replicas'], result['clones']) == ('ready', 0, 0)
+
+
+def test_single_node_cluster_needs_only_itself():
+    result = verdict('healthy_trio', 'quorum', expected_size=1, nodes=('n1',),
+                     edit=lambda node, doc: doc.update(members=doc['members'][:1]))
+    assert (result['status'], result['quorum_size'], result['passed']) == ('ready', 1, True)
+
+
+def test_default_validation_is_ready():
+    given = answers('catching_up')
+    assert evaluate(given, 3)['passed'] is False
+    assert evaluate(given, 3)['passed'] == evaluate(given, 3, 'ready')['passed']
+
+
+def test_disagreement_names_each_view_including_none_and_several():
+    def views(node, document):
+        if node == 'n2':
+            document['members'] = [m for m in document['members'] if m['state'] != 'Leader']
+        if node == 'n3':
+            document['members'][1]['state'] = 'Leader'
+    result = verdict('healthy_trio', edit=views)
+    assert result['status'] == 'split_brain'
+    assert ('Split brain: nodes disagree about the leader: 10.0.1.11:2113 names member 10.0.1.11:2113 (3f2a1b2c); '
+            '10.0.1.12:2113 names no leader; 10.0.1.13:2113 names member 10.0.1.11:2113 (3f2a1b2c) and '
+            'member 10.0.1.12:2113 (5b6c7d8e).') in result['problems']
+
+
+def test_blind_nodes_are_each_named_after_other_problems():
+    def blind(node, document):
+        if node in ('n2', 'n3'):
+            document['members'] = [m for m in document['members'] if m['state'] != 'Leader']
+        if node == 'n1':
+            document['members'].append({'state': 'Follower'})
+    result = verdict('healthy_trio', edit=blind)
+    assert result['problems'] == [
+        '10.0.1.11:2113 reported 1 gossip member(s) without instanceId or state; they were ignored.',
+        '10.0.1.12:2113 sees no alive Leader yet, while the others name member 10.0.1.11:2113 (3f2a1b2c).',
+        '10.0.1.13:2113 sees no alive Leader yet, while the others name member 10.0.1.11:2113 (3f2a1b2c).']
+
+
+def test_member_without_an_address_is_named_as_such():
+    def no_address(node, document):
+        document['members'][2]['httpEndPointIp'] = ''
+        document['members'][2]['state'] = 'CatchingUp'
+    result = verdict('healthy_trio', edit=no_address)
+    assert 'member unknown address (9c8b7a6d) is CatchingUp, not Leader or Follower yet.' in result['problems']
+
+
+def test_a_dead_extra_voter_is_not_a_problem_once_the_expected_voters_are_ready():
+    result = verdict('one_dead', expected_size=2)
+    assert (result['status'], result['voters_alive']) == ('degraded', 2)
+    assert result['problems'] == [
+        '10.0.1.13:2113: connection refused; is EventStoreDB running and listening on HTTP port 2113?']
+
+
+def test_a_surplus_node_still_catching_up_is_not_yet_counted_as_over_size():
+    # A node beyond ClusterSize catches up before 22.10 makes it a Clone (or shuts it down):
+    # only ready voters count against expected_size, the catching-up one is named as such.
+    result = verdict('catching_up', 'quorum', expected_size=2)
+    assert (result['status'], result['passed'], result['voters_alive']) == ('degraded', True, 3)
+    assert result['problems'] == ['member 10.0.1.13:2113 (9c8b7a6d) is CatchingUp, not Leader or Follower yet.']

@@ -27,7 +27,7 @@ def body(scenario, node):
     return (FIXTURES / scenario / (node + '.json')).read_bytes()
 
 
-@pytest.mark.parametrize('scenario', ['healthy_trio', 'catching_up', 'secure_ports', 'replica_and_clone'])
+@pytest.mark.parametrize('scenario', sorted(d.name for d in FIXTURES.iterdir() if d.name != 'unknown_keys'))
 def test_fixtures_have_exactly_the_22_10_member_keys(scenario):
     for path in (FIXTURES / scenario).glob('*.json'):
         for member in json.loads(path.read_text())['members']:
@@ -185,3 +185,65 @@ def test_self_member_is_none_when_no_single_alive_entry_matches(edit):
     document = json.loads(body('healthy_trio', 'n2'))
     edit(document)
     assert self_member(parse_gossip(json.dumps(document), 'n2')) is None
+
+
+def test_timestamp_key_is_utc_moment_and_nanoseconds():
+    from datetime import datetime
+    assert timestamp_key('2022-11-20T10:15:30.1234567Z') == (datetime(2022, 11, 20, 10, 15, 30), 123456700)
+    assert timestamp_key('2022-11-20T10:15:30.1234567891Z') == (datetime(2022, 11, 20, 10, 15, 30), 123456789)
+    assert timestamp_key('2022-11-20T10:15:30.5Z') > timestamp_key('2022-11-20T10:15:30.4999999Z')
+
+
+@pytest.mark.parametrize('local', ['2022-11-20T12:00:00+02:00', '2022-11-20T04:30:00-05:30',
+                                   '2022-11-20T15:30:00+0530', '2022-11-20T10:00:00'])
+def test_offsets_are_turned_into_utc(local):
+    assert timestamp_key(local) == timestamp_key('2022-11-20T10:00:00Z')
+
+
+def test_equal_timestamps_keep_the_first_view():
+    first = parse_gossip(body('healthy_trio', 'n1'), 'n1')['members']
+    second = [dict(m, state='Unknown') for m in first]
+    assert [m['state'] for m in merge_views([first, second])] == ['Leader', 'Follower', 'Follower']
+
+
+def test_server_endpoint_with_only_an_address():
+    parsed = parse_gossip(json.dumps({'members': [], 'serverIp': '10.0.1.11'}), 'n1')
+    assert parsed['server'] == {'host': '10.0.1.11', 'port': None}
+
+
+def test_numbers_given_as_text_are_read():
+    member = dict(json.loads(body('healthy_trio', 'n1'))['members'][0], epochNumber='-5', writerCheckpoint='5-')
+    parsed = parse_gossip(json.dumps({'members': [member]}), 'n1')['members'][0]
+    assert (parsed['epoch_number'], parsed['writer_checkpoint']) == (-5, None)
+
+
+def test_read_only_replica_flag_counts_whatever_the_state():
+    raw = {'instanceId': 'A-1', 'state': 'CatchingUp', 'isReadOnlyReplica': True}
+    assert parse_gossip(json.dumps({'members': [raw]}), 'n1')['members'][0]['is_read_only_replica'] is True
+
+
+def test_invalid_utf8_is_replaced_not_fatal():
+    document = body('healthy_trio', 'n1').replace(b'"Leader"', b'"Lead\xffer"')
+    assert parse_gossip(document, 'n1')['members'][0]['state'] == 'Lead\ufffder'
+
+
+@pytest.mark.parametrize('document, message', [
+    (b'true', 'n1 answered /gossip with a JSON boolean, not an object with a members list'),
+    (b'X{"members": []}', "n1 answered /gossip with malformed JSON (Expecting value: line 1 column 1 (char 0)): "
+                          "'X{\"members\": []}'"),
+    (b'{}', "n1 answered /gossip without a 'members' list; is this an EventStoreDB node?"),
+    (b'x' * 60, "n1 answered /gossip with malformed JSON (Expecting value: line 1 column 1 (char 0)): '%s'"
+                % ('x' * 60)),
+    (b'x' * 61, "n1 answered /gossip with malformed JSON (Expecting value: line 1 column 1 (char 0)): '%s...'"
+                % ('x' * 60)),
+])
+def test_unusable_bodies_are_named_exactly(document, message):
+    with pytest.raises(GossipError) as caught:
+        parse_gossip(document, 'n1')
+    assert str(caught.value) == message
+
+
+def test_text_that_is_not_a_number_is_no_number():
+    member = dict(json.loads(body('healthy_trio', 'n1'))['members'][0], epochNumber='X5', nodePriority='-')
+    parsed = parse_gossip(json.dumps({'members': [member]}), 'n1')['members'][0]
+    assert (parsed['epoch_number'], parsed['node_priority']) == (None, None)

@@ -11,6 +11,7 @@ import socket
 import ssl
 import threading
 import time
+from urllib.error import URLError
 from pathlib import Path
 
 import pytest
@@ -297,7 +298,8 @@ def test_dead_nodes_cost_one_timeout_not_one_each(silent_port):
     answers = fetch_all(nodes, options(timeout=0.5))
     elapsed = time.monotonic() - started
     assert all('timed out' in a['error'] for a in answers)
-    assert elapsed < 0.5 * 2
+    # One after another would take 6 x 0.5 s; at once, one timeout plus the join grace at most.
+    assert elapsed < 0.5 + gossip_client.JOIN_GRACE + 0.5
 
 
 def test_a_lookup_that_ignores_the_timeout_cannot_hold_the_check(monkeypatch):
@@ -314,3 +316,114 @@ def test_a_lookup_that_ignores_the_timeout_cannot_hold_the_check(monkeypatch):
         release.set()
     assert time.monotonic() - started < 1
     assert answers[0]['error'] == '127.0.20.1:1 gave no answer within 0.2 s (timed out).'
+
+
+class SlowGossipHandler(GossipHandler):
+    def do_GET(self):  # noqa: N802 - name fixed by BaseHTTPRequestHandler
+        time.sleep(self.server.delay)
+        super().do_GET()
+
+
+def test_a_slow_node_that_answers_within_the_timeout_is_heard():
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), SlowGossipHandler)
+    server.daemon_threads = True
+    server.routes, server.seen, server.delay = dict(ROUTES), [], 0.8
+    threading.Thread(target=server.serve_forever, kwargs=dict(poll_interval=0.02), daemon=True).start()
+    try:
+        started = time.monotonic()
+        answers = fetch_all([endpoint('127.0.0.1', server.server_port)], options(timeout=2.0))
+        elapsed = time.monotonic() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answers[0]['error'] is None
+    assert [m['state'] for m in answers[0]['gossip']['members']] == ['Leader', 'Follower', 'Follower']
+    assert 0.8 <= elapsed < 2.0
+
+
+def test_timeout_defaults_to_five_seconds_in_the_sentence():
+    release = threading.Event()
+    seen = []
+
+    def stuck(*args, **kwargs):
+        seen.append((threading.current_thread().name, threading.current_thread().daemon))
+        release.wait(10)
+        raise OSError('released')
+    ticks = iter([0.0, 100.0, 100.0])
+    try:
+        answers = fetch_all([endpoint(HTTP_HOST, 7)], {}, opener=stuck, clock=lambda: next(ticks))
+    finally:
+        release.set()
+    assert answers[0]['error'] == '127.0.20.1:7 gave no answer within 5 s (timed out).'
+    # A stuck lookup must not keep the process alive at exit, and names its node when debugged.
+    assert seen == [('gossip 127.0.20.1:7', True)]
+
+
+def test_a_socket_timeout_without_a_timeout_option_names_five_seconds():
+    def timing_out(*args, **kwargs):
+        raise socket.timeout('timed out')
+    assert fetch_one(endpoint(HTTP_HOST, 7), {}, opener=timing_out) == (
+        None, '127.0.20.1:7 gave no answer within 5 s (timed out).')
+
+
+def test_a_body_of_exactly_the_limit_is_read(http_server, monkeypatch):
+    monkeypatch.setattr(gossip_client, 'MAX_BODY_BYTES', len(HEALTHY))
+    gossip, error = fetch(endpoint(HTTP_HOST, http_server.server_port))
+    assert error is None and len(gossip['members']) == 3
+    monkeypatch.setattr(gossip_client, 'MAX_BODY_BYTES', len(HEALTHY) - 1)
+    gossip, error = fetch(endpoint(HTTP_HOST, http_server.server_port))
+    assert (gossip, error) == (None, '127.0.20.1:%d answered /gossip with more than %d bytes, which is not a '
+                                     'gossip document.' % (http_server.server_port, len(HEALTHY) - 1))
+
+
+def _http_error(code, reason):
+    return gossip_client.HTTPError('http://n1:2113/gossip', code, reason, {}, None)
+
+
+@pytest.mark.parametrize('code, reason, sentence', [
+    (300, 'Multiple Choices', 'n1:2113 answered /gossip with HTTP 300 Multiple Choices; point nodes at the node '
+                              'itself, not at a redirecting proxy.'),
+    (302, None, 'n1:2113 answered /gossip with HTTP 302; point nodes at the node itself, not at a redirecting '
+                'proxy.'),
+    (403, 'Forbidden', 'n1:2113 answered /gossip with HTTP 403 Forbidden; /gossip is anonymous in EventStoreDB '
+                       '22.10, so check that this is the node and port meant.'),
+    (418, None, 'n1:2113 answered /gossip with HTTP 418.'),
+])
+def test_http_status_sentences(code, reason, sentence):
+    node = parse_node_address('n1', 'http')
+    assert gossip_client.describe_failure(node, _http_error(code, reason)) == sentence
+
+
+class _Verified(Exception):
+    verify_message = 'self-signed certificate.'
+
+
+class _Odd(Exception):
+    reason = 42
+
+
+@pytest.mark.parametrize('exc, sentence', [
+    (URLError(ssl.SSLError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')),
+     'n1:2113: its TLS certificate could not be verified ([SSL: CERTIFICATE_VERIFY_FAILED] certificate verify '
+     'failed); set ca_path to the cluster CA certificate, or validate_certs: false for a test cluster.'),
+    (URLError(ssl.SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version number')),
+     'n1:2113: the TLS handshake failed ([SSL: WRONG_VERSION_NUMBER] wrong version number); if the node runs '
+     'with Insecure: true, use scheme http.'),
+    (URLError(socket.gaierror(-2, None)), "n1:2113: the name 'n1' could not be resolved (DNS: [Errno -2] None)."),
+    (gossip_client.UrlsConnectionError('proxy said no.'), 'n1:2113: proxy said no.'),
+    (ConnectionResetError(), 'n1:2113 closed the connection without an HTTP answer (empty reply).'),
+    (socket.timeout(), 'n1:2113 gave no answer within 5 s (timed out).'),
+    (_Verified('x'), 'n1:2113: request failed (_Verified: self-signed certificate).'),
+    (_Odd('x'), 'n1:2113: request failed (_Odd: 42).'),
+    (RuntimeError('  trailing dots.. '), 'n1:2113: request failed (RuntimeError: trailing dots).'),
+    (RuntimeError(''), 'n1:2113: request failed (RuntimeError: RuntimeError).'),
+    (RuntimeError('code X.'), 'n1:2113: request failed (RuntimeError: code X).'),
+])
+def test_failure_sentences_over_https(exc, sentence):
+    assert gossip_client.describe_failure(parse_node_address('n1', 'https'), exc) == sentence
+
+
+def test_timeouts_are_written_as_people_write_them():
+    node = parse_node_address('n1', 'https')
+    assert gossip_client.describe_failure(node, socket.timeout(), 1e-05) == (
+        'n1:2113 gave no answer within 1e-05 s (timed out).')

@@ -18,6 +18,8 @@ from ansible_collections.esdb.cluster.plugins.module_utils.node_connection impor
     ('HTTP://10.0.1.11/', 'https', 'http://10.0.1.11:2113/gossip', '10.0.1.11:2113'),
     ('[fd00::11]:2113', 'https', 'https://[fd00::11]:2113/gossip', '[fd00::11]:2113'),
     ('  10.0.1.11  ', 'https', 'https://10.0.1.11:2113/gossip', '10.0.1.11:2113'),
+    ('10.0.1.11:65535', 'https', 'https://10.0.1.11:65535/gossip', '10.0.1.11:65535'),
+    ('10.0.1.11:1', 'http', 'http://10.0.1.11:1/gossip', '10.0.1.11:1'),
 ])
 def test_accepted_forms(given, scheme, url, label):
     node = parse_node_address(given, scheme)
@@ -29,6 +31,8 @@ def test_accepted_forms(given, scheme, url, label):
     ('10.0.1.11:abc', "node '10.0.1.11:abc' has port 'abc'; the port must be a number from 1 to 65535"),
     ('10.0.1.11:0', "has port '0'"),
     ('10.0.1.11:70000', "has port '70000'"),
+    ('10.0.1.11:65536', "node '10.0.1.11:65536' has port '65536'; the port must be a number from 1 to 65535 "
+                        "(EventStoreDB's default is 2113)"),
     ('10.0.1.11:', "has port ''"),
     ('ftp://10.0.1.11', "node 'ftp://10.0.1.11' uses scheme 'ftp'; use https:// or http://"),
     ('https://10.0.1.11:2113/gossip', "has a path '/gossip'; give only the node, the module adds /gossip itself"),
@@ -62,3 +66,39 @@ def test_open_url_options():
     with_auth = open_url_options(params)
     assert (with_auth['url_username'], with_auth['url_password'], with_auth['force_basic_auth']) == (
         'ops', 'changeit', True)
+
+
+@pytest.mark.parametrize('given, message', [
+    ('', "node '' is not an address; write host, host:port or https://host:port"),
+    ('ftp://h', "node 'ftp://h' uses scheme 'ftp'; use https:// or http://"),
+    ('h/x', "node 'h/x' has a path '/x'; give only the node, the module adds /gossip itself"),
+    ('h:0', "node 'h:0' has port '0'; the port must be a number from 1 to 65535 (EventStoreDB's default is 2113)"),
+])
+def test_error_sentences_are_exact(given, message):
+    with pytest.raises(NodeAddressError) as caught:
+        parse_node_address(given)
+    assert str(caught.value) == message
+
+
+def test_errors_of_several_nodes_are_joined_in_one_sentence():
+    with pytest.raises(NodeAddressError) as caught:
+        parse_node_addresses(['h:0', 'ftp://h'])
+    assert str(caught.value) == (
+        "node 'h:0' has port '0'; the port must be a number from 1 to 65535 (EventStoreDB's default is 2113); "
+        "node 'ftp://h' uses scheme 'ftp'; use https:// or http://")
+    with pytest.raises(NodeAddressError) as caught:
+        parse_node_addresses([])
+    assert str(caught.value) == 'nodes is empty; list at least one node as host, host:port or https://host:port'
+
+
+def test_endpoint_keeps_what_the_user_wrote_and_defaults_to_https():
+    node = parse_node_addresses([' n1:2114 '])[0]
+    assert (node.given, node.scheme, node.host, node.port) == (' n1:2114 ', 'https', 'n1', 2114)
+    assert repr(node) == "NodeEndpoint('https://n1:2114')"
+
+
+def test_client_certificate_options_are_passed_on():
+    params = dict(timeout=1.0, validate_certs=True, ca_path=None, client_cert='/c.crt', client_key='/c.key')
+    options = open_url_options(params)
+    assert (options['client_cert'], options['client_key']) == ('/c.crt', '/c.key')
+    assert 'url_username' not in options and 'force_basic_auth' not in options

@@ -76,3 +76,16 @@ def test_slow_checks_do_not_overshoot_by_more_than_one_check():
     check = checks_that_pass_at(clock, ready_at=float('inf'))[0]
     iterations, elapsed = poll_until_passed(check, 5, 1, clock.clock, clock.sleep)[1:]
     assert iterations == 2 and elapsed == pytest.approx(5.0)
+
+
+def test_defaults_check_once_and_sleep_one_second_between_checks():
+    clock = FakeClock()
+    calls = []
+
+    def never():
+        calls.append(clock.now)
+        return {'passed': False}
+    iterations = poll_until_passed(never, clock=clock.clock, sleep=clock.sleep)[1]
+    assert (iterations, clock.sleeps) == (1, [])
+    poll_until_passed(never, wait_timeout=2.5, clock=clock.clock, sleep=clock.sleep)
+    assert clock.sleeps == [1.0, 1.0, 0.5]

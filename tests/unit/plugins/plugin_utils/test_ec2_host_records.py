@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.esdb.cluster.plugins.plugin_utils.ec2_host_records import (
     build_hosts,
     cluster_group_name,
+    host_vars,
     slim_instance,
 )
 
@@ -102,3 +103,103 @@ def test_custom_tag_key_names_the_cluster():
 def test_unknown_choices_are_rejected_by_name(option):
     with pytest.raises(ValueError, match=list(option)[0] + " must be one of"):
         build_hosts([], **option)
+
+
+def test_every_host_variable_is_set_from_its_field():
+    record = instance("i-1", index=2, name="esdb-2", PublicIpAddress="203.0.113.5",
+                      PrivateDnsName="ip-10-42-0-10.internal", PublicDnsName="ec2-203-0-113-5.example")
+    hosts, warnings = build_hosts([record], ansible_host_from="public_dns", tags_variable="ec2_tags")
+    assert warnings == []
+    assert hosts == [{"name": "esdb-2", "groups": ["eventstore", "eventstore_esdb"], "vars": {
+        "eventstore_node_ip": "10.42.0.10",
+        "private_ip_address": "10.42.0.10",
+        "public_ip_address": "203.0.113.5",
+        "private_dns_name": "ip-10-42-0-10.internal",
+        "public_dns_name": "ec2-203-0-113-5.example",
+        "instance_id": "i-1",
+        "instance_state": "running",
+        "instance_type": "t3.small",
+        "availability_zone": "eu-west-1a",
+        "region": "eu-west-1",
+        "eventstore_cluster": "esdb",
+        "eventstore_node_index": 2,
+        "ec2_tags": {"eventstore_cluster": "esdb", "eventstore_node_index": "2", "Name": "esdb-2"},
+        "ansible_host": "ec2-203-0-113-5.example",
+    }}]
+
+
+@pytest.mark.parametrize("source, field, value", [("private_ip", "PrivateIpAddress", "10.1.1.1"),
+                                                  ("public_ip", "PublicIpAddress", "203.0.113.9"),
+                                                  ("private_dns", "PrivateDnsName", "ip.internal"),
+                                                  ("public_dns", "PublicDnsName", "ec2.example")])
+def test_ansible_host_sources(source, field, value):
+    hosts = build_hosts([instance("i-1", **{field: value})], ansible_host_from=source)[0]
+    assert hosts[0]["vars"]["ansible_host"] == value
+
+
+def test_an_instance_without_cluster_tag_joins_only_the_all_nodes_group():
+    record = instance("i-1", name="lonely")
+    record["Tags"] = [{"Key": "Name", "Value": "lonely"}]
+    hosts = build_hosts([record])[0]
+    assert hosts[0]["groups"] == ["eventstore"]
+    assert (hosts[0]["vars"]["eventstore_cluster"], hosts[0]["vars"]["eventstore_node_index"]) == (None, None)
+    assert hosts[0]["vars"]["tags"] == {"Name": "lonely"}
+
+
+def test_an_instance_without_tags_is_named_by_its_id():
+    record = instance("i-9")
+    del record["Tags"]
+    hosts = build_hosts([record])[0]
+    assert (hosts[0]["name"], hosts[0]["groups"], hosts[0]["vars"]["tags"]) == ("i-9", ["eventstore"], {})
+
+
+def test_order_is_cluster_then_numeric_index_then_region_then_instance_id():
+    hosts = build_hosts([
+        instance("i-4", index=1, Region="us-east-1"),
+        instance("i-3", index=1, Region="eu-west-1"),
+        instance("i-2", index=1, Region="eu-west-1"),
+        instance("i-5", index="x"),
+        instance("i-6", index=0),
+        instance("i-7", cluster=None, index=1),
+        instance("i-8", index=1, Region=None),
+    ])[0]
+    assert [h["name"] for h in hosts] == ["i-7", "i-6", "i-8", "i-2", "i-3", "i-4", "i-5"]
+
+
+def test_names_fall_back_to_the_id_when_the_source_field_is_missing():
+    record = instance("i-1", name="")
+    assert build_hosts([record])[0][0]["name"] == "i-1"
+    assert build_hosts([instance("i-2")], hostnames="private_dns")[0][0]["name"] == "i-2"
+
+
+@pytest.mark.parametrize("option, message", [
+    ({"hostnames": "public_ip"},
+     "hostnames must be one of instance_id, name_tag, private_dns, private_ip, not 'public_ip'"),
+    ({"ansible_host_from": "ipv6"},
+     "ansible_host_from must be one of private_dns, private_ip, public_dns, public_ip, not 'ipv6'"),
+])
+def test_unknown_choice_messages_list_the_choices(option, message):
+    with pytest.raises(ValueError) as caught:
+        build_hosts([], **option)
+    assert str(caught.value) == message
+
+
+def test_slim_instance_without_placement_or_state():
+    assert slim_instance({"InstanceId": "i-1"}, "eu-west-1") == {
+        "InstanceId": "i-1", "AvailabilityZone": None, "State": None, "Region": "eu-west-1"}
+
+
+def test_non_numeric_indexes_do_not_order_hosts_among_themselves():
+    hosts = build_hosts([instance("i-1", index="zeta"), instance("i-2", index="alpha"), instance("i-3")])[0]
+    assert [h["name"] for h in hosts] == ["i-1", "i-2", "i-3"]
+
+
+def test_untagged_instances_come_before_every_cluster():
+    untagged = instance("i-2")
+    untagged["Tags"] = []
+    hosts = build_hosts([instance("i-1", cluster="ABC"), untagged])[0]
+    assert [h["name"] for h in hosts] == ["i-2", "i-1"]
+
+
+def test_host_vars_name_the_tags_variable_tags_by_default():
+    assert host_vars(instance("i-1"), {"a": "b"}, "eventstore_cluster", "private_ip")["tags"] == {"a": "b"}
