@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(VENV):$(PATH)
 # bad input to; the integration stage runs it, so it is not listed here.)
 MOLECULE_SCENARIOS ?= default insecure existing_hosts failover rolling scale
 
-.PHONY: help bootstrap docker demo demo-down test lint sanity unit mutation twin integration molecule clean
+.PHONY: help bootstrap docker images demo demo-down test lint sanity unit mutation twin integration molecule clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,13 +23,17 @@ bootstrap: ## create .venv and .collections (skipped when already in place)
 docker: ## make sure a Docker engine answers (starts dockerd as root)
 	@scripts/ensure-docker.sh
 
-demo: bootstrap docker ## a ready 3-node cluster on the local twin (ESDB_SOURCE=packagecloud for the real package)
+images: bootstrap docker ## the twin's base images: systemd (apt server, most scenarios) and fresh-host (a first-boot cloud host)
+	@tests/twin/twinctl image >/dev/null
+	@tests/twin/twinctl image --flavour fresh-host >/dev/null
+
+demo: bootstrap docker images ## a ready 3-node cluster on the local twin (ESDB_SOURCE=packagecloud for the real package)
 	@scripts/demo.sh
 
 demo-down: bootstrap ## remove everything the demo created
 	@scripts/demo.sh down
 
-test: bootstrap docker ## every quality gate and test; ends with "N passed, N failed"
+test: bootstrap docker images ## every quality gate and test; ends with "N passed, N failed"
 	@$(VENV)/python scripts/run_tests.py --molecule "$(MOLECULE_SCENARIOS)"
 
 lint: bootstrap ## ansible-lint (production profile) and yamllint
@@ -51,7 +55,7 @@ twin: bootstrap ## pytest tests of the local twin (emulator, package, repository
 integration: bootstrap docker ## pytest integration tests (collection build, moto, emulators)
 	$(VENV)/pytest -q tests/integration
 
-molecule: bootstrap docker ## every Molecule scenario in MOLECULE_SCENARIOS
+molecule: bootstrap docker images ## every Molecule scenario in MOLECULE_SCENARIOS
 	@for s in $(MOLECULE_SCENARIOS); do $(VENV)/molecule test -s $$s || exit 1; done
 
 clean: ## remove build output and caches (keeps .venv and .collections)

@@ -23,7 +23,8 @@ extra=()
 case "$source" in
   twin)
     tests/twin/twinctl up --network "$network" --subnet "$subnet" >/dev/null
-    image=esdb-twin/debian12-systemd:latest ;;
+    # Nodes boot like fresh cloud hosts: cloud-init runs, apt's lock is held, the apt lists are empty.
+    image=$(tests/twin/twinctl image --flavour fresh-host | cut -d' ' -f1) ;;
   packagecloud)
     image=${ESDB_DEMO_IMAGE:-geerlingguy/docker-ubuntu2204-ansible:latest}
     docker network inspect "$network" >/dev/null 2>&1 || docker network create --subnet "$subnet" "$network" >/dev/null
