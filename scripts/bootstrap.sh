@@ -15,7 +15,7 @@ say() { printf '[bootstrap] %s\n' "$*"; }
 
 pick_python() {
   for py in "${PYTHON:-}" python3.11 python3.12 python3.13 python3; do
-    [ -n "$py" ] && command -v "$py" >/dev/null 2>&1 || continue
+    if [ -z "$py" ] || ! command -v "$py" >/dev/null 2>&1; then continue; fi
     if "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
       echo "$py"; return
     fi
@@ -108,6 +108,19 @@ PY
   sed "s|@PIP_WHEEL@|$(ls "$cache"/wheels/pip-"$version"-*.whl)|" scripts/get_pip_offline.py > "$target"
 }
 
+# ansible-test sanity runs shellcheck on the scripts only where it is installed.
+ensure_shellcheck() {
+  command -v shellcheck >/dev/null 2>&1 && return
+  if [ "$(id -u)" -ne 0 ]; then
+    say "shellcheck is missing, so sanity will skip the shell scripts: apt-get install shellcheck"
+    return
+  fi
+  say "installing shellcheck"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+}
+
 ensure_venv
 ensure_collections
 ensure_ansible_test_pip
+ensure_shellcheck

@@ -62,8 +62,8 @@ def _catch_up_problems(answers, member_node, own, leader, max_lag, result):
     if lead is None:
         return ['The Leader has not answered, so how far %s lags cannot be told.' % member_node]
     if own['epoch_number'] is None or own['epoch_number'] != lead['epoch_number']:
-        return ['%s is in epoch %s, the Leader in epoch %s.' % (member_node, own['epoch_number'],
-                                                                 lead['epoch_number'])]
+        return ['%s is in epoch %s, the Leader in epoch %s.'
+                % (member_node, own['epoch_number'], lead['epoch_number'])]
     if own['writer_checkpoint'] is None or lead['writer_checkpoint'] is None:
         return ['%s or the Leader reports no writer checkpoint.' % member_node]
     result['lag'] = max(0, lead['writer_checkpoint'] - own['writer_checkpoint'])
@@ -97,4 +97,3 @@ def _seen_by(answers, member_node, instance_id, wanted):
                for m in answer['gossip']['members']):
             seen.append(answer['node'])
     return seen
-

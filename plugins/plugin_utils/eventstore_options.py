@@ -91,4 +91,3 @@ REMOVED_BEFORE_22_10 = {
     'StatsOnExt': 'DisableStatsOnHttp',
     'GossipOnExt': 'DisableGossipOnHttp',
 }
-

@@ -8,7 +8,6 @@ tools against the built tree (file: URIs, an isolated apt state directory, no ne
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 

@@ -182,9 +182,9 @@ def test_leaving_hosts_give_only_their_address_and_do_not_count():
     assert result['leaving_nodes'] == {'n4': '10.0.1.14:2113', 'n5': '10.0.1.15:2114'}
     assert result['hosts_by_address']['10.0.1.15:2114'] == 'n5'
     assert result['hosts_by_address']['10.0.1.11:2113'] == 'n1'
-    assert list(result['addresses'].items()) == [('n1', '10.0.1.11:2113'), ('n2', '10.0.1.12:2113'),
-                                                ('n3', '10.0.1.13:2113'), ('n4', '10.0.1.14:2113'),
-                                                ('n5', '10.0.1.15:2114')]
+    assert list(result['addresses'].items()) == [
+        ('n1', '10.0.1.11:2113'), ('n2', '10.0.1.12:2113'), ('n3', '10.0.1.13:2113'), ('n4', '10.0.1.14:2113'),
+        ('n5', '10.0.1.15:2114')]
     assert '10.0.1.14' not in result['nodes']['n1']['config']['GossipSeed']
 
 
