@@ -107,7 +107,9 @@ def write_mutmut_config(base, files, tests):
     lines = ["[mutmut]",
              "source_paths = " + PREFIX + "plugins",
              "only_mutate =", *("    " + s for s in staged),
-             "also_copy =", "    pytest.ini", *("    " + PREFIX + t for t in tests),
+             # mutmut copies whole folders; a test file named alone brings its folder along.
+             "also_copy =", "    pytest.ini",
+             *sorted(set("    " + PREFIX + (os.path.dirname(t) if t.endswith(".py") else t) for t in tests)),
              "pytest_add_cli_args_test_selection =", *("    " + PREFIX + t for t in tests)]
     with open(os.path.join(base, "setup.cfg"), "w") as handle:
         handle.write("\n".join(lines) + "\n")
