@@ -120,3 +120,33 @@ def test_insecure_mode_needs_no_password_and_writes_no_tls_settings(tmp_path):
     config = derived(output, "n1")["config"]
     assert config["Insecure"] is True and config["RunProjections"] == "All"
     assert not [key for key in config if key.startswith("Certificate") or key.startswith("TrustedRoot")]
+
+
+def test_supplied_pkcs8_key_stops_preflight_naming_the_file_and_the_fix(tmp_path):
+    """22.10 reads only PKCS#1 keys and --what-if never loads them: preflight must catch it."""
+    import datetime  # pylint: disable=import-outside-toplevel
+    import ipaddress  # pylint: disable=import-outside-toplevel
+
+    from cryptography import x509  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
+    from cryptography.hazmat.primitives.asymmetric import rsa  # pylint: disable=import-outside-toplevel
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "eventstoredb-node")])
+    ca = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+          .serial_number(1).not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=9))
+          .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("10.0.0.11"))]), critical=False)
+          .sign(key, hashes.SHA256()))
+    pem = ca.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "ca.crt").write_bytes(pem)
+    (tmp_path / "node.crt").write_bytes(pem)
+    (tmp_path / "node.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                          serialization.NoEncryption()))
+    rc, output = preflight(tmp_path, host_vars={"n1": {"eventstore_node_cert_file": str(tmp_path / "node.crt"),
+                                                       "eventstore_node_key_file": str(tmp_path / "node.key")}},
+                           extra_vars={"eventstore_ca_cert": str(tmp_path / "ca.crt"),
+                                       "eventstore_ca_key": str(tmp_path / "ca.crt")})
+    assert rc != 0
+    assert "%s is a PKCS#8 key; EventStoreDB 22.10 reads only PKCS#1" % (tmp_path / "node.key") in output, output[-3000:]
+    assert "openssl pkey -in KEY -traditional" in output
