@@ -77,8 +77,11 @@ def test_bounded_takes_changed_files_then_others_in_order_within_the_budget(gate
     assert gate.pick_bounded(targets, None, {'a.py': 900, 'b.py': 1, 'c.py': 1, 'd.py': 1}, 10) == ['a.py']
 
 
-def test_the_config_lists_module_utils_and_the_unit_tests(gate):
+def test_the_config_lists_module_utils_the_filters_and_their_unit_tests(gate):
     config = gate.load_config()
     assert 'plugins/module_utils/cluster_verdict.py' in config['targets']
-    assert config['tests'] == ['tests/unit/plugins/module_utils', 'tests/unit/plugins/modules']
+    assert config['targets'][-2:] == ['plugins/plugin_utils/cluster_layout.py', 'plugins/plugin_utils/node_drift.py']
+    assert config['tests'] == ['tests/unit/plugins/module_utils', 'tests/unit/plugins/modules',
+                               'tests/unit/plugins/plugin_utils/test_cluster_layout.py',
+                               'tests/unit/plugins/plugin_utils/test_node_drift.py']
     assert config['goal'] == 90

@@ -6,9 +6,11 @@ from urllib.error import HTTPError, URLError
 
 import pytest
 
+from ansible_collections.esdb.cluster.plugins.module_utils import admin_client
 from ansible_collections.esdb.cluster.plugins.module_utils.admin_client import (
     RESIGN_PATH,
     AdminCallError,
+    describe_admin_status,
     post_admin,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
@@ -98,3 +100,87 @@ def test_other_statuses(outcome, expected):
 ])
 def test_connection_failures_are_sentences(outcome, expected):
     assert message(outcome) == expected
+
+
+class RecordingReply:
+    """A reply without a status attribute (as older http.client objects), recording reads and close."""
+
+    def __init__(self, code, fail_read=False):
+        self.code, self.fail_read, self.reads, self.closed = code, fail_read, [], False
+
+    def getcode(self):
+        return self.code
+
+    def read(self, size=-1):
+        self.reads.append(size)
+        if self.fail_read:
+            raise ConnectionResetError(104, 'Connection reset by peer')
+        return b'OK'
+
+    def close(self):
+        self.closed = True
+
+
+def test_status_comes_from_getcode_when_the_reply_has_none_and_a_bounded_read_closes_it():
+    reply = RecordingReply(200)
+    assert post_admin(NODE, RESIGN_PATH, open_url_options(PARAMS), Opener(reply)) is None
+    assert (reply.reads, reply.closed) == ([65536], True)
+
+
+def test_status_zero_falls_back_to_getcode():
+    reply = RecordingReply(200)
+    reply.status = 0
+    assert post_admin(NODE, RESIGN_PATH, open_url_options(PARAMS), Opener(reply)) is None
+
+
+def test_getcode_other_than_200_is_refused_and_the_reply_closed():
+    reply = RecordingReply(202)
+    assert message(reply) == ('10.0.1.11:2113 answered POST /admin/node/resign with HTTP 202; only HTTP 200 means '
+                              'the node accepted.')
+    assert reply.closed
+
+
+def test_a_reply_that_breaks_while_read_is_closed_and_described():
+    reply = RecordingReply(200, fail_read=True)
+    assert message(reply) == ('10.0.1.11:2113 closed the connection without an HTTP answer (empty reply).')
+    assert reply.closed
+
+
+def test_other_paths_are_named_and_sent_to():
+    opener = Opener(http_error(404, None))
+    with pytest.raises(AdminCallError) as caught:
+        post_admin(NODE, '/admin/shutdown', open_url_options(PARAMS), opener)
+    assert str(caught.value).startswith('10.0.1.11:2113 answered POST /admin/shutdown with HTTP 404; the admin')
+    assert opener.calls[0][0] == 'https://10.0.1.11:2113/admin/shutdown'
+
+
+def test_without_a_timeout_option_the_default_of_5_s_is_named():
+    with pytest.raises(AdminCallError) as caught:
+        post_admin(NODE, RESIGN_PATH, {}, Opener(URLError(socket.timeout('timed out'))))
+    assert str(caught.value) == '10.0.1.11:2113 gave no answer within 5 s (timed out).'
+
+
+def test_open_url_is_used_when_no_opener_is_given(monkeypatch):
+    opener = Opener(Reply(200))
+    monkeypatch.setattr(admin_client, 'open_url', opener)
+    assert post_admin(NODE, RESIGN_PATH, open_url_options(PARAMS)) is None
+    assert len(opener.calls) == 1
+
+
+@pytest.mark.parametrize('code, reason, expected', [
+    (300, 'Multiple Choices', 'HTTP 300 Multiple Choices; point nodes at the node itself, not at a redirecting proxy.'),
+    (399, None, 'HTTP 399; point nodes at the node itself, not at a redirecting proxy.'),
+    (400, 'Bad Request', 'HTTP 400 Bad Request; only HTTP 200 means the node accepted.'),
+    (299, None, 'HTTP 299; only HTTP 200 means the node accepted.'),
+    (499, None, 'HTTP 499; only HTTP 200 means the node accepted.'),
+    (500, None, 'HTTP 500; the node failed to handle the request, see its log.'),
+    (503, 'Service Unavailable', 'HTTP 503 Service Unavailable; the node failed to handle the request, see its log.'),
+    (405, None, 'HTTP 405; this node does not take POST there, so it is probably not EventStoreDB 22.10.'),
+    (403, None, 'HTTP 403; the admin credentials were refused: set url_username and url_password to a user in '
+                '$admins or $ops (admin and ops by default).'),
+    (404, None, 'HTTP 404; the admin endpoints are off on that node (DisableAdminUi: true), so leadership cannot '
+                'be handed over through HTTP there.'),
+])
+def test_each_status_has_its_exact_sentence(code, reason, expected):
+    assert describe_admin_status('n1:2113', '/admin/node/resign', code, reason) == (
+        'n1:2113 answered POST /admin/node/resign with ' + expected)

@@ -228,3 +228,31 @@ def test_wait_failure_without_problems_ends_the_sentence():
     previous = previous_leader(verdict('healthy_trio'))
     assert wait_failure_message(previous, verdict('healthy_trio'), 5).endswith(
         '(cluster ready, still led by member 10.0.1.11:2113 (3f2a1b2c)).')
+
+
+def test_handover_is_done_with_exactly_a_quorum_alive():
+    result = dict(verdict('handed_over'), voters_alive=2, quorum_size=2)
+    assert handover_done(result, IDS['n1']) is True
+    assert handover_done(dict(result, voters_alive=1), IDS['n1']) is False
+
+
+def test_a_member_without_an_address_is_named_by_its_id():
+    previous = dict(node='10.0.1.11:2113', host=None, port=None, instance_id=IDS['n1'])
+    leader = dict(host='', port=2113, instance_id=IDS['n2'])
+    assert success_message(previous, dict(leader=leader), 1.0) == (
+        'Leadership moved from member unknown address (3f2a1b2c) to member unknown address (5b6c7d8e) in 1.0 s.')
+
+
+def test_wait_failure_with_one_multi_line_problem_is_one_line():
+    previous = previous_leader(verdict('healthy_trio'))
+    result = dict(leader=None, status='unavailable', problems=['No alive Leader:\nan election is running.'])
+    assert wait_failure_message(previous, result, 3) == (
+        '10.0.1.11:2113 resigned but no other node became Leader within 3 s (cluster unavailable): '
+        'No alive Leader: an election is running.')
+
+
+def test_refusal_without_a_leader_is_one_line():
+    result = dict(leader=None, status='unavailable', problems=['No alive Leader:\nan election is running.'])
+    assert plan(result)['msg'] == (
+        'No node reports an alive Leader (an election is running or quorum is lost), so there is no agreed Leader '
+        'to resign; nothing was posted: No alive Leader: an election is running.')
