@@ -21,7 +21,10 @@ class ReplicationRoles:
                 return dict(base, role="NotLeader")
             if info.get("isReadOnlyReplica"):
                 role = "ReadOnlyReplica"
-            elif sum(1 for r in self.subscriptions.values() if r == "Follower") < self.config.ClusterSize - 1:
+            # A replica that subscribes again keeps its own slot: 22.10 ends the old subscription when its
+            # connection closes and judges a subscriber only once it has caught up (LeaderReplicationService.cs).
+            elif sum(1 for sub, r in self.subscriptions.items()
+                     if r == "Follower" and sub != info["instanceId"]) < self.config.ClusterSize - 1:
                 role = "Follower"
             elif self.config.UnsafeAllowSurplusNodes:
                 role = "Clone"
