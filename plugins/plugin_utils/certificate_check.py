@@ -18,15 +18,21 @@ import base64
 import binascii
 import datetime
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+try:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+except ImportError:  # community.crypto needs it too; say so only when a certificate is checked.
+    x509 = None
 
 CONVERT_KEY = 'openssl pkey -in KEY -traditional -out KEY.pkcs1 (OpenSSL 3) or openssl rsa -in KEY -out KEY.pkcs1'
 
 
 def certificate_problems(cert_file, key_file, ca_file, ip, common_name, now=None):
     """Sentences for what 22.10 would refuse; empty when the files would load and name the node."""
+    if x509 is None:
+        return ['Checking %s needs the Python cryptography library on the controller (pip install cryptography).'
+                % cert_file]
     if not ca_file:
         return ['eventstore_node_cert_file %s needs eventstore_ca_cert, the CA that issued it, which the nodes '
                 'trust.' % cert_file]
