@@ -10,6 +10,7 @@ import select
 import socket
 import ssl
 import threading
+import time
 
 from .log import LOG, Plain
 from .member import endpoint
@@ -96,14 +97,25 @@ class ReplicationServer:
 def _closed_within(conn, seconds):
     """Wait up to `seconds`; True as soon as the replica closes the connection. A dead replica's TCP close
     reaches the leader at once, as in 22.10, so its subscription ends before a restarted one subscribes."""
-    readable, _unused, _unused2 = select.select([conn], [], [], seconds)
-    if not readable:
-        return False
-    try:
-        return conn.recv(1, socket.MSG_PEEK) == b""
-    except (OSError, ValueError):
-        # A TLS socket takes no flags; the replica sends nothing unasked, so readable means it is closing.
-        return True
+    deadline = time.monotonic() + seconds
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        readable, _unused, _unused2 = select.select([conn], [], [], left)
+        if not readable:
+            return False
+        # Readable: the peer closed, or (TLS) a record without application data arrived.
+        timeout = conn.gettimeout()
+        conn.setblocking(False)
+        try:
+            return conn.recv(1) == b""
+        except (ssl.SSLWantReadError, BlockingIOError):
+            continue
+        except OSError:
+            return True
+        finally:
+            conn.settimeout(timeout)
 
 
 class ReplicaClient:
