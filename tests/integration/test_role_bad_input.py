@@ -134,7 +134,8 @@ def test_config_change_restarts_nodes_one_at_a_time_leader_last(cluster):
     assert [host for _unused, host in steps[0::2]] == [host for _unused, host in steps[1::2]]
     assert NODES[restarted[-1]] == leader
     rerun = cluster.run(extra_vars=changed_priority)
-    assert rerun.returncode == 0
+    assert rerun.returncode == 0, rerun.stdout[-3000:]
+    assert sorted(recap(rerun.stdout)) == sorted(NODES), rerun.stdout[-3000:]
     assert all(host["changed"] == 0 for host in recap(rerun.stdout).values()), rerun.stdout[-3000:]
 
 
@@ -161,4 +162,6 @@ def test_package_file_upgrades_every_node_and_restarts_them_one_at_a_time(cluste
     restarted = restarted_hosts(result.output)
     assert sorted(restarted) == sorted(NODES) and NODES[restarted[-1]] == leader
     rerun = cluster.run(extra_vars=upgrade)
+    assert rerun.returncode == 0, rerun.output[-3000:]
+    assert sorted(recap(rerun.output)) == sorted(NODES), rerun.output[-3000:]
     assert all(host["changed"] == 0 for host in recap(rerun.output).values()), rerun.output[-3000:]
