@@ -71,6 +71,33 @@ def test_leader_changes_are_counted_once_per_new_leader():
     assert summary["samples_without_write_quorum"] == 0
 
 
+def test_two_voters_out_count_only_outside_a_handover():
+    tally = gossip_monitor.Tally(quorum=2, voters=3)
+    # (leader, voters Leader or Follower): steady, one restart, then a second node out too (counted),
+    # a handover to y with two followers in PreReplica (not counted) until all three are back,
+    # then two out again under the steady y (counted).
+    samples = [("x", 3), ("x", 2), ("x", 1), ("x", 3), (None, 1), ("y", 1), ("y", 2), ("y", 3), ("y", 1)]
+    for t, (leader, in_sync) in enumerate(samples):
+        tally.add(float(t), {leader} - {None}, 3, in_sync, {})
+    summary = tally.summary(9.0)
+    assert summary["samples_two_voters_out_outside_handover"] == 2
+    assert summary["longest_handover_s"] == 3.0
+    assert [e["t"] for e in summary["timeline"] if "two_voters_out" in e] == [2.0, 8.0]
+
+
+def test_a_handover_ends_only_when_every_voter_is_back():
+    tally = gossip_monitor.Tally(quorum=2, voters=3)
+    for t, (leader, in_sync) in enumerate([("x", 3), ("y", 1), ("y", 2), ("y", 1), ("y", 3), ("y", 1)]):
+        tally.add(float(t), {leader} - {None}, 3, in_sync, {})
+    assert tally.summary(6.0)["samples_two_voters_out_outside_handover"] == 1
+
+
+def test_without_the_voter_count_two_voters_out_is_not_judged():
+    tally = gossip_monitor.Tally(quorum=2)
+    tally.add(0.0, {"x"}, 3, 1, {})
+    assert tally.summary(0.2)["samples_two_voters_out_outside_handover"] is None
+
+
 class Watch:
     def __init__(self, cluster):
         self.stop, self.result = threading.Event(), {}

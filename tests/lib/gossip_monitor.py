@@ -18,7 +18,13 @@ cluster_verdict.evaluate each answering node's own member. Per sample:
 - without leader: no answering node is Leader (writes wait, e.g. during an election);
 - without write quorum: fewer than quorum_size(ClusterSize) voting nodes are Leader or Follower,
   so a write could not be acknowledged by a quorum (nodes still catching up do not count);
-- split brain: more than one answering node is Leader.
+- split brain: more than one answering node is Leader;
+- two voters out: two or more voting nodes are not Leader or Follower outside a handover. A
+  handover starts when the leader changes or is missing, and ends at the first sample where
+  every voter is Leader or Follower again. 22.10 sends every follower back through PreReplica
+  when a new leader is elected (ClusterVNodeController.cs l.534-553 at oss-v22.10.0), so during
+  a handover several voters are out by design; outside one, two voters out means an operation
+  took a second node down before the first was back.
 A leader change is a sample whose single Leader differs from the last one seen.
 """
 import argparse
@@ -80,14 +86,19 @@ def _answer(node, me):
 
 
 class Tally:
-    def __init__(self, quorum):
+    def __init__(self, quorum, voters=None):
         self.quorum = quorum
+        self.voters = voters
+        self.two_out = 0
+        self.handover_since = None
+        self.longest_handover = 0.0
         self.samples = self.changes = self.no_quorum = self.no_write_quorum = self.no_leader = self.split = 0
         self.min_up = self.max_up = None
         self.last = None
         self.leaderless_since = None
         self.longest_leaderless = 0.0
         self.timeline = []
+        self.previous_leader = None
 
     def add(self, t, leaders, up, in_sync, states):
         self.samples += 1
@@ -110,17 +121,36 @@ class Tally:
             self.last = leader
         if up < self.quorum:
             self.timeline.append({"t": round(t, 2), "no_quorum": up, "states": states})
+        self._count_handover(t, leader, in_sync, states)
+
+    def _count_handover(self, t, leader, in_sync, states):
+        """Track handovers (see the module docstring); count two voters out outside one."""
+        if self.voters is None:
+            return
+        changed = leader is None or (self.previous_leader is not None and leader != self.previous_leader)
+        self.previous_leader = leader if leader is not None else self.previous_leader
+        if changed and self.handover_since is None:
+            self.handover_since = t
+        if self.handover_since is not None:
+            self.longest_handover = max(self.longest_handover, t - self.handover_since)
+            if in_sync >= self.voters and leader is not None:
+                self.handover_since = None
+        elif self.voters - in_sync >= 2:
+            self.two_out += 1
+            self.timeline.append({"t": round(t, 2), "two_voters_out": self.voters - in_sync, "states": states})
 
     def summary(self, seconds):
         return {"samples": self.samples, "seconds": round(seconds, 1), "leader_changes": self.changes,
                 "samples_without_quorum": self.no_quorum,
                 "samples_without_write_quorum": self.no_write_quorum, "samples_without_leader": self.no_leader,
                 "samples_split_brain": self.split, "longest_without_leader_s": round(self.longest_leaderless, 2),
+                "samples_two_voters_out_outside_handover": self.two_out if self.voters is not None else None,
+                "longest_handover_s": round(self.longest_handover, 2),
                 "min_voters_up": self.min_up, "max_voters_up": self.max_up, "quorum_size": self.quorum, "timeline": self.timeline}
 
 
 def monitor(urls, cluster_size, period, duration, context, timeout, stop, stop_file=None):
-    tally = Tally(quorum_size(cluster_size))
+    tally = Tally(quorum_size(cluster_size), voters=cluster_size)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=len(urls)) as pool:
         while not stop.is_set() and (duration <= 0 or time.monotonic() - started < duration):
