@@ -139,6 +139,25 @@ def test_config_change_restarts_nodes_one_at_a_time_leader_last(cluster):
     assert all(host["changed"] == 0 for host in recap(rerun.stdout).values()), rerun.stdout[-3000:]
 
 
+def test_config_that_cannot_start_stops_at_the_first_node_which_gets_its_previous_config(cluster):
+    """A data directory the server cannot create passes --what-if and fails at start."""
+    before = node_files()
+    leader = leader_ip()
+    cannot_start = json.dumps({"eventstore_config": {"Db": "/proc/esdb-db"}, "eventstore_wait_timeout": 30})
+    result = cluster.run(extra_vars=cannot_start)
+    assert result.returncode != 0, result.output[-3000:]
+    restarted = restarted_hosts(result.output)
+    assert len(restarted) == 1 and NODES[restarted[0]] != leader, result.output[-4000:]
+    message = result.output[result.output.index("did not come back within 30 s with its new"):]
+    assert message.startswith("did not come back within 30 s with its new"), message[:2000]
+    assert "Its previous config was restored" in message and "/proc/esdb-db" in message, message[:3000]
+    assert "Traceback" not in result.output
+    assert node_files() == before
+    status = cluster.run(extra_vars=json.dumps({"eventstore_wait_timeout": 120}))
+    assert status.returncode == 0 and leader_ip() == leader, status.output[-3000:]
+    assert all(host["changed"] == 0 for host in recap(status.output).values()), status.output[-3000:]
+
+
 def restarted_hosts(output):
     return re.findall(r"RUNNING HANDLER \[esdb\.cluster\.eventstore : EventStoreDB restarts on (esdb-mol-badinput-\d)\]",
                       output)
