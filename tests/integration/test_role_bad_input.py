@@ -141,9 +141,12 @@ def test_config_change_restarts_nodes_one_at_a_time_leader_last(cluster):
 
 def test_config_that_cannot_start_stops_at_the_first_node_which_gets_its_previous_config(cluster):
     """A data directory the server cannot create passes --what-if and fails at start."""
+    settled = json.dumps({"eventstore_config": {"NodePriority": 3}, "eventstore_wait_timeout": 120})
+    assert cluster.run(extra_vars=settled).returncode == 0
     before = node_files()
     leader = leader_ip()
-    cannot_start = json.dumps({"eventstore_config": {"Db": "/proc/esdb-db"}, "eventstore_wait_timeout": 30})
+    cannot_start = json.dumps({"eventstore_config": {"NodePriority": 3, "Db": "/proc/esdb-db"},
+                               "eventstore_wait_timeout": 30})
     result = cluster.run(extra_vars=cannot_start)
     assert result.returncode != 0, result.output[-3000:]
     restarted = restarted_hosts(result.output)
@@ -153,7 +156,7 @@ def test_config_that_cannot_start_stops_at_the_first_node_which_gets_its_previou
     assert "Its previous config was restored" in message and "/proc/esdb-db" in message, message[:3000]
     assert "Traceback" not in result.output
     assert node_files() == before
-    status = cluster.run(extra_vars=json.dumps({"eventstore_wait_timeout": 120}))
+    status = cluster.run(extra_vars=settled)
     assert status.returncode == 0 and leader_ip() == leader, status.output[-3000:]
     assert all(host["changed"] == 0 for host in recap(status.output).values()), status.output[-3000:]
 
