@@ -40,19 +40,6 @@ attributes:
       - esdb.cluster.eventstore
     description: Use C(group/esdb.cluster.eventstore) in O(ignore:module_defaults).
 options:
-  nodes:
-    description:
-      - The nodes to ask, each as C(host), C(host:port) or C(https://host:port).
-      - The port defaults to 2113. A scheme given here overrides O(scheme) for that node.
-    type: list
-    elements: str
-    required: true
-  expected_size:
-    description:
-      - Voting size of the cluster (its C(ClusterSize)).
-      - Defaults to the number of O(nodes). Set it when O(nodes) lists read-only replicas or only
-        some of the nodes.
-    type: int
   validate:
     description:
       - What must hold for the module to succeed.
@@ -66,14 +53,9 @@ options:
     default: ready
   wait_timeout:
     description:
-      - Seconds to keep checking until the validation passes. V(0) checks once.
+      - Seconds to keep checking until the validation passes. V(0) checks once. At most 86400.
     type: float
     default: 0
-  interval:
-    description:
-      - Seconds between checks while waiting.
-    type: float
-    default: 1
   members:
     description:
       - Entries of O(nodes) that must also be back in the cluster before the module succeeds, for
@@ -322,57 +304,42 @@ elapsed:
   sample: 0.02
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_report import report_lines
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import VALIDATIONS, evaluate
 from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import fetch_all
 from ansible_collections.esdb.cluster.plugins.module_utils.member_rejoin import rejoin
+from ansible_collections.esdb.cluster.plugins.module_utils.connection_options import (
+    REQUIRED_BY,
+    REQUIRED_TOGETHER,
+    check_connection,
+    connection_argument_spec,
+)
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
-    CONNECTION_ARGUMENT_SPEC,
-    CONNECTION_REQUIRED_BY,
-    CONNECTION_REQUIRED_TOGETHER,
     NodeAddressError,
+    embedded_passwords,
     open_url_options,
     parse_node_address,
-    parse_node_addresses,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.readiness_poll import poll_until_passed
 
 
 def argument_spec():
-    spec = dict(
-        nodes=dict(type='list', elements='str', required=True),
-        expected_size=dict(type='int'),
+    return connection_argument_spec(
         validate=dict(type='str', default='ready', choices=list(VALIDATIONS)),
         wait_timeout=dict(type='float', default=0.0),
-        interval=dict(type='float', default=1.0),
         members=dict(type='list', elements='str'),
         max_lag=dict(type='int', default=1048576),
     )
-    spec.update(CONNECTION_ARGUMENT_SPEC)
-    return spec
 
 
 def option_errors(params):
-    """Sentences for option values that cannot work, each naming the value and the fix."""
-    errors = []
-    if params['expected_size'] is not None and params['expected_size'] < 1:
-        errors.append('expected_size %d must be 1 or more (the ClusterSize of the nodes)' % params['expected_size'])
-    if params['timeout'] <= 0:
-        errors.append('timeout %g must be more than 0 seconds' % params['timeout'])
-    if params['interval'] <= 0:
-        errors.append('interval %g must be more than 0 seconds' % params['interval'])
+    """(endpoints, sentences for option values that cannot work, each naming the value and the fix)."""
+    endpoints, errors = check_connection(params, wait_may_be_zero=True, wait_why=' (0 checks once)')
     if params['max_lag'] < 0:
-        errors.append('max_lag %d must be 0 or more bytes' % params['max_lag'])
-    if params['wait_timeout'] < 0:
-        errors.append('wait_timeout %g must be 0 (check once) or more seconds' % params['wait_timeout'])
-    for name in ('ca_path', 'client_cert', 'client_key'):
-        if params[name] and not os.path.isfile(params[name]):
-            errors.append('%s %s is not a readable file; give the path of a PEM file' % (name, params[name]))
-    return errors
+        errors.insert(0, 'max_lag %d must be 0 or more bytes' % params['max_lag'])
+    return endpoints, errors
 
 
 def member_label(given, endpoints, scheme):
@@ -398,17 +365,13 @@ def failure_message(result, validate):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_together=CONNECTION_REQUIRED_TOGETHER,
-        required_by=CONNECTION_REQUIRED_BY,
+        required_together=REQUIRED_TOGETHER,
+        required_by=REQUIRED_BY,
         supports_check_mode=True,
     )
     params = module.params
-    errors = option_errors(params)
-    try:
-        endpoints = parse_node_addresses(params['nodes'], params['scheme'])
-    except NodeAddressError as exc:
-        errors.append(str(exc))
-        endpoints = []
+    module.no_log_values.update(embedded_passwords(params['nodes']))
+    endpoints, errors = option_errors(params)
     if errors:
         module.fail_json(msg='; '.join(errors), changed=False)
 
