@@ -72,6 +72,18 @@ options:
       - Both come from each node's own entry, read in the same round.
     type: int
     default: 1048576
+  max_clock_skew:
+    description:
+      - Seconds the members' clocks may be apart; when set, the module fails while two members' clocks
+        are certainly further apart than this, naming them.
+      - The skew is read from the C(timeStamp) each node writes into its own gossip entry with its own
+        clock, taken against the time of the request and of its reply. A node restamps its entry on each
+        gossip round (every C(GossipIntervalMs), 2 s by default), so each reading is uncertain by half
+        the round trip plus half a gossip interval; the module fails only when the skew less that
+        uncertainty is larger than this. Values below about 2 s can therefore never fail.
+      - Not checked when fewer than two nodes answered with their own entry.
+      - EventStoreDB 22.10 itself only logs an error past C(GossipAllowedDifferenceMs) (60 s by default).
+    type: float
 notes:
   - C(GET /gossip) is anonymous in EventStoreDB 22.10, so credentials are rarely needed.
   - Usually run on the controller, with C(delegate_to=localhost) and C(run_once=true) on the task.
@@ -297,6 +309,43 @@ rejoin:
       elements: str
   sample: [{node: 10.0.1.12:2113, state: Follower, instance_id: 5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712,
             seen_by: [10.0.1.11:2113, 10.0.1.13:2113], lag: 0, rejoined: true, problems: []}]
+max_clock_skew_s:
+  description:
+    - Estimated largest difference, in seconds, between two members' clocks, from the C(timeStamp) of
+      each answering node's own gossip entry with half the request's round trip subtracted (see
+      O(max_clock_skew) for how it is read and how uncertain it is).
+    - V(null) when fewer than two nodes answered with their own entry.
+  returned: always
+  type: float
+  sample: 0.004
+clock_skew:
+  description:
+    - The two members behind RV(max_clock_skew_s), or V(null) when it is V(null).
+  returned: always
+  type: dict
+  contains:
+    nodes:
+      description: The node whose clock is ahead, then the one behind, as C(host:port).
+      type: list
+      elements: str
+    skew_s:
+      description: Estimated seconds between their clocks.
+      type: float
+    at_least_s:
+      description: The skew less its uncertainty; what O(max_clock_skew) is compared with.
+      type: float
+    at_most_s:
+      description: The skew plus its uncertainty.
+      type: float
+  sample: {nodes: [10.0.1.12:2113, 10.0.1.11:2113], skew_s: 0.004, at_least_s: 0.0, at_most_s: 2.01}
+clock_offsets:
+  description:
+    - For each node that answered with its own entry, how far its clock is ahead of the clock of the
+      host running the module (negative when behind), and how uncertain that is, in seconds.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{node: 10.0.1.11:2113, offset_s: -0.002, uncertainty_s: 1.003}]
 elapsed:
   description: Seconds spent checking.
   returned: always
@@ -306,6 +355,7 @@ elapsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.esdb.cluster.plugins.module_utils.clock_skew import clock_report
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_report import report_lines
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import VALIDATIONS, evaluate
 from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import fetch_all
@@ -315,6 +365,7 @@ from ansible_collections.esdb.cluster.plugins.module_utils.connection_options im
     REQUIRED_TOGETHER,
     check_connection,
     connection_argument_spec,
+    seconds_problem,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
     NodeAddressError,
@@ -331,15 +382,18 @@ def argument_spec():
         wait_timeout=dict(type='float', default=0.0),
         members=dict(type='list', elements='str'),
         max_lag=dict(type='int', default=1048576),
+        max_clock_skew=dict(type='float'),
     )
 
 
 def option_errors(params):
     """(endpoints, sentences for option values that cannot work, each naming the value and the fix)."""
     endpoints, errors = check_connection(params, wait_may_be_zero=True, wait_why=' (0 checks once)')
+    if params['max_clock_skew'] is not None:
+        errors.insert(0, seconds_problem('max_clock_skew', params['max_clock_skew'], True))
     if params['max_lag'] < 0:
         errors.insert(0, 'max_lag %d must be 0 or more bytes' % params['max_lag'])
-    return endpoints, errors
+    return endpoints, [error for error in errors if error]
 
 
 def member_label(given, endpoints, scheme):
@@ -391,6 +445,11 @@ def main():
                                  for label in members]
             verdict['problems'] = [p for r in verdict['rejoin'] for p in r['problems']] + verdict['problems']
             verdict['passed'] = verdict['passed'] and all(r['rejoined'] for r in verdict['rejoin'])
+        clocks, too_far = clock_report(answers, params['max_clock_skew'])
+        verdict.update(clocks)
+        if too_far:
+            verdict['problems'] = [too_far] + verdict['problems']
+            verdict['passed'] = False
         return verdict
 
     verdict, iterations, elapsed = poll_until_passed(check, params['wait_timeout'], params['interval'])

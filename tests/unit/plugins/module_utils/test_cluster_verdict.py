@@ -1,13 +1,12 @@
 """The cluster verdict for each canned 22.10 scenario."""
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
 
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate, quorum_size
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import HOSTS, IDS, answers
+from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import IDS, answers
+
 
 def verdict(scenario, validate='ready', expected_size=3, **kwargs):
     return evaluate(answers(scenario, **kwargs), expected_size, validate)

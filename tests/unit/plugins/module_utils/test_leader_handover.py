@@ -1,7 +1,5 @@
 """Whether and where to ask the Leader to resign, and when the handover is done, on canned 22.10 gossip."""
 
-import json
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +15,8 @@ from ansible_collections.esdb.cluster.plugins.module_utils.leader_handover impor
     unknown_node_error,
     wait_failure_message,
 )
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import HOSTS, IDS, REFUSED, answers
+from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import IDS, REFUSED, answers
+
 
 def verdict(scenario, nodes=('n1', 'n2', 'n3'), expected_size=3, edit=None):
     """evaluate() over the scenario's answers; a node without a fixture file did not answer."""

@@ -82,6 +82,8 @@ COMMON = [
 ]
 WAITS = {
     'cluster_status': [
+        ({'max_clock_skew': 'nan'}, not_a_number('max_clock_skew', 'nan', '0 or more')),
+        ({'max_clock_skew': -1}, limits('max_clock_skew', -1, '0 or more')),
         ({'wait_timeout': -5}, limits('wait_timeout', -5, '0 or more', ' (0 checks once)')),
         ({'wait_timeout': 'nan'}, not_a_number('wait_timeout', 'nan', '0 or more', ' (0 checks once)')),
         ({'wait_timeout': 'inf'}, not_a_number('wait_timeout', 'inf', '0 or more', ' (0 checks once)')),

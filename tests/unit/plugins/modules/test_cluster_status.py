@@ -1,5 +1,6 @@
 """esdb.cluster.cluster_status main(), run the way Ansible runs it, with gossip served from fixtures."""
 
+import datetime
 import json
 import socket
 from urllib.error import URLError
@@ -235,3 +236,45 @@ def test_deeply_nested_gossip_is_that_node_s_problem_not_a_traceback(monkeypatch
         node='10.0.1.13:2113', url='https://10.0.1.13:2113/gossip',
         error="10.0.1.13:2113 answered /gossip with JSON nested too deeply to be a gossip document: "
               "'{\"members\": %s...'." % ('[' * 48))]
+
+
+def serve_clocks(monkeypatch, ahead):
+    """healthy_trio, each node's own entry stamped now (by this clock) plus ahead[host] seconds."""
+    def opener(url, **kwargs):
+        document = gossip_document('healthy_trio', NODES[host_of(url)])
+        stamp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=ahead.get(host_of(url), 0))
+        for member in document['members']:
+            if member['httpEndPointIp'] == host_of(url):
+                member['timeStamp'] = stamp.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+        return Reply(json.dumps(document).encode())
+    monkeypatch.setattr(gossip_client, 'open_url', opener)
+
+
+def test_clock_skew_is_reported_and_within_the_limit_passes(monkeypatch):
+    serve_clocks(monkeypatch, {})
+    result = run({'nodes': TRIO, 'max_clock_skew': 1})
+    assert result['max_clock_skew_s'] < 0.5 and result['clock_skew']['skew_s'] == result['max_clock_skew_s']
+    assert [o['node'] for o in result['clock_offsets']] == ['10.0.1.11:2113', '10.0.1.12:2113', '10.0.1.13:2113']
+    assert all(abs(o['offset_s'] - 1.0) < 0.5 for o in result['clock_offsets'])
+
+
+def test_clock_skew_past_the_limit_fails_naming_the_nodes(monkeypatch):
+    serve_clocks(monkeypatch, {'10.0.1.13': -30})
+    result = run({'nodes': TRIO, 'max_clock_skew': 5}, AnsibleFailJson)
+    assert result['clock_skew']['nodes'][1] == '10.0.1.13:2113'
+    assert 29 < result['max_clock_skew_s'] < 31
+    assert result['msg'].startswith('EventStoreDB cluster is ready, validate=ready not met after 1 check(s) in ')
+    assert ': The clocks of 10.0.1.1' in result['msg'] and ' and 10.0.1.13:2113 are 30.0 s apart (at least 2' in result['msg']
+    assert result['msg'].endswith('more than max_clock_skew 5 s; synchronise them (chrony, NTP).')
+
+
+def test_without_max_clock_skew_a_skew_is_only_reported(monkeypatch):
+    serve_clocks(monkeypatch, {'10.0.1.13': -30})
+    assert run({'nodes': TRIO})['max_clock_skew_s'] > 29
+
+
+def test_every_result_key_is_documented(monkeypatch):
+    serve(monkeypatch, 'healthy_trio')
+    result = run({'nodes': TRIO, 'members': ['10.0.1.12']})
+    documented = set(yaml.safe_load(cluster_status.RETURN)) | {'changed'}
+    assert set(result) - {'invocation'} == documented
