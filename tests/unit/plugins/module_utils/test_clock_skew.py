@@ -10,7 +10,7 @@ from ansible_collections.esdb.cluster.plugins.module_utils.clock_skew import (
     timestamp_seconds,
     widest_skew,
 )
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import answers
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import answers
 
 # 2022-11-20T10:15:30Z, the own-entry time of the healthy_trio fixtures (plus .1234567 s).
 FIXTURE_TIME = 1668939330.1234567

@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate, quorum_size
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import IDS, answers
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import IDS, answers
 
 
 def verdict(scenario, validate='ready', expected_size=3, **kwargs):

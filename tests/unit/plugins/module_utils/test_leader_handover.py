@@ -15,7 +15,7 @@ from ansible_collections.esdb.cluster.plugins.module_utils.leader_handover impor
     unknown_node_error,
     wait_failure_message,
 )
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import IDS, REFUSED, answers
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import IDS, REFUSED, answers
 
 
 def verdict(scenario, nodes=('n1', 'n2', 'n3'), expected_size=3, edit=None):

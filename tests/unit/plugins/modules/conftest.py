@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import patch_module_exits
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import patch_module_exits
 
 
 @pytest.fixture(autouse=True)

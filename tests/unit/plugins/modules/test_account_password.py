@@ -3,13 +3,11 @@
 import json
 from urllib.error import HTTPError
 
-import yaml
 
-from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.esdb.cluster.plugins.module_utils import account_password as utils
 from ansible_collections.esdb.cluster.plugins.module_utils import gossip_client
 from ansible_collections.esdb.cluster.plugins.modules import account_password
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import (
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import (
     NODES,
     ModuleExit,
     ModuleFail,
@@ -140,11 +138,3 @@ def test_login_is_required(monkeypatch):
 def test_status_sentences():
     assert utils._reset_status('n', 'ops', 408).endswith('no Leader to write the change, so wait until it is ready.')
     assert utils._reset_status('n', 'ops', 404).endswith('or the node runs with Insecure (no accounts).')
-
-
-def test_argument_spec_matches_the_documentation():
-    documented = yaml.safe_load(account_password.DOCUMENTATION)['options']
-    documented.update(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
-    spec = account_password.argument_spec()
-    assert sorted(documented) == sorted(spec)
-    assert spec['password']['no_log'] and spec['login_fallbacks']['no_log']

@@ -8,10 +8,9 @@ from urllib.error import URLError
 import pytest
 import yaml
 
-from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.esdb.cluster.plugins.module_utils import gossip_client
 from ansible_collections.esdb.cluster.plugins.modules import cluster_status
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import (
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import (
     NODES,
     ModuleExit,
     ModuleFail,
@@ -179,18 +178,6 @@ def test_bad_options_fail_with_a_clear_message(monkeypatch, args, message):
     result = run(args, AnsibleFailJson)
     assert message in result['msg']
     assert nodes.calls == []
-
-
-def test_argument_spec_matches_the_documentation():
-    documented = yaml.safe_load(cluster_status.DOCUMENTATION)['options']
-    documented.update(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
-    spec = cluster_status.argument_spec()
-    assert sorted(documented) == sorted(spec)
-    for name, option in spec.items():
-        assert documented[name]['type'] == option['type'], name
-        assert documented[name].get('default') == option.get('default'), name
-        assert documented[name].get('choices') == option.get('choices'), name
-    assert spec['url_password']['no_log'] is True
 
 
 def test_member_waits_until_the_restarted_node_is_a_follower(monkeypatch):

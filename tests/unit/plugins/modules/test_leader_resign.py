@@ -7,10 +7,9 @@ from urllib.error import HTTPError, URLError
 import pytest
 import yaml
 
-from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.esdb.cluster.plugins.module_utils import admin_client, gossip_client
 from ansible_collections.esdb.cluster.plugins.modules import leader_resign
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import (
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import (
     IDS,
     NODES,
     ModuleExit,
@@ -202,18 +201,6 @@ def test_bad_options_fail_before_any_call(monkeypatch, args, message):
     result = run(args, AnsibleFailJson)
     assert message in result['msg']
     assert (cluster.gets, cluster.posts) == ([], [])
-
-
-def test_argument_spec_matches_the_documentation():
-    documented = yaml.safe_load(leader_resign.DOCUMENTATION)['options']
-    documented.update(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
-    spec = leader_resign.argument_spec()
-    assert sorted(documented) == sorted(spec)
-    for name, option in spec.items():
-        assert documented[name]['type'] == option['type'], name
-        assert documented[name].get('default') == option.get('default'), name
-        assert documented[name].get('choices') == option.get('choices'), name
-    assert spec['url_password']['no_log'] is True
 
 
 def test_every_result_key_is_documented(monkeypatch):

@@ -1,14 +1,17 @@
-"""Bad option values, table-driven over every module that takes them: one exact line each, no request made."""
+"""The options of every module: documented as declared, and bad values refused in one exact line each,
+table-driven over every module that takes them, before any request."""
 
 import json
 
 import pytest
+import yaml
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.esdb.cluster.plugins.module_utils import account_password as password_utils
 from ansible_collections.esdb.cluster.plugins.module_utils import admin_client, gossip_client
 from ansible_collections.esdb.cluster.plugins.modules import account_password, cluster_status, leader_resign
-from ansible_collections.esdb.cluster.tests.unit.plugins.canned_http import ModuleFail, run_module
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import ModuleFail, run_module
 
 MODULES = {
     'cluster_status': (cluster_status, {}),
@@ -100,6 +103,26 @@ WAITS = {
 }
 CASES = [pytest.param(name, args, message, id='%s-%d' % (name, index))
          for name in MODULES for index, (args, message) in enumerate(COMMON + WAITS[name])]
+
+
+SECRETS = {'cluster_status': ['url_password'], 'leader_resign': ['url_password'],
+           'account_password': ['url_password', 'password', 'login_fallbacks']}
+
+
+@pytest.mark.parametrize('name', sorted(MODULES))
+def test_argument_spec_matches_the_documentation(name):
+    module = MODULES[name][0]
+    documented = yaml.safe_load(module.DOCUMENTATION)['options']
+    shared = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
+    assert not set(documented) & set(shared), 'an option documented twice'
+    documented.update(shared)
+    spec = module.argument_spec()
+    assert sorted(documented) == sorted(spec)
+    for option_name, option in spec.items():
+        for key in ('type', 'elements', 'choices', 'required'):
+            assert documented[option_name].get(key) == option.get(key), (option_name, key)
+        assert documented[option_name].get('default') == option.get('default'), option_name
+    assert sorted(o for o in spec if spec[o].get('no_log')) == sorted(SECRETS[name])
 
 
 @pytest.fixture

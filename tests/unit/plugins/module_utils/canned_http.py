@@ -1,6 +1,7 @@
 """Canned 22.10 gossip and HTTP replies shared by the unit tests of module_utils and modules.
 
-Imported as ansible_collections.esdb.cluster.tests.unit.plugins.canned_http.
+Imported as ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http; it sits
+beside the fixtures, in a folder every unit and mutation run brings along.
 """
 
 import io
@@ -14,7 +15,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.esdb.cluster.plugins.module_utils.gossip import parse_gossip
 
-FIXTURES = Path(__file__).parent / 'module_utils' / 'fixtures'
+FIXTURES = Path(__file__).parent / 'fixtures'
 HOSTS = {'n1': '10.0.1.11', 'n2': '10.0.1.12', 'n3': '10.0.1.13'}
 NODES = dict((host, name) for name, host in HOSTS.items())
 IDS = {'n1': '3f2a1b2c-9d4e-4f60-8a71-b2c3d4e5f601', 'n2': '5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712',
