@@ -424,7 +424,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    module.no_log_values.update(embedded_passwords(params['nodes']))
+    module.no_log_values.update(embedded_passwords(params['nodes'] + (params['members'] or [])))
     endpoints, errors = option_errors(params)
     if errors:
         module.fail_json(msg='; '.join(errors), changed=False)

@@ -5,6 +5,7 @@ import json
 
 import pytest
 import yaml
+from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
@@ -20,6 +21,9 @@ MODULES = {
                                                 url_password='old')),
 }
 TRIO = ['10.0.1.11', '10.0.1.12', '10.0.1.13']
+# Ansible's own exit functions (captured before the autouse fixture replaces them), for the tests
+# that read what Ansible really prints.
+REAL_EXITS = dict(exit_json=basic.AnsibleModule.exit_json, fail_json=basic.AnsibleModule.fail_json)
 PORT = "the port must be a number from 1 to 65535 (EventStoreDB's default is 2113)"
 LONG_PORT = '5' * 5000
 CERT = '-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n'
@@ -125,6 +129,11 @@ def test_argument_spec_matches_the_documentation(name):
     assert sorted(o for o in spec if spec[o].get('no_log')) == sorted(SECRETS[name])
 
 
+def real_exits(monkeypatch):
+    for name, function in REAL_EXITS.items():
+        monkeypatch.setattr(basic.AnsibleModule, name, function)
+
+
 @pytest.fixture
 def no_requests(monkeypatch):
     calls = []
@@ -166,7 +175,7 @@ def test_several_bad_values_are_named_together(name, no_requests):
 @pytest.mark.parametrize('name', sorted(MODULES))
 def test_a_password_in_an_address_never_reaches_the_output(name, monkeypatch, capsys, no_requests):
     """Through Ansible's real fail_json: the message and the invocation both hide it."""
-    monkeypatch.undo()
+    real_exits(monkeypatch)
     module, required = MODULES[name]
     args = dict(required, nodes=['https://ops:Pa55-w0rd@10.0.1.11', '10.0.1.12'])
     with patch_module_args(args), pytest.raises(SystemExit):
@@ -176,3 +185,13 @@ def test_a_password_in_an_address_never_reaches_the_output(name, monkeypatch, ca
     assert 'Pa55-w0rd' not in output
     assert result['invocation']['module_args']['nodes'][0] == 'https://ops:********@10.0.1.11'
     assert result['msg'].startswith("node 'https://ops:********@10.0.1.11' carries credentials in the address")
+
+
+def test_a_password_in_members_never_reaches_the_output(monkeypatch, capsys, no_requests):
+    real_exits(monkeypatch)
+    args = dict(nodes=TRIO, members=['https://ops:Pa55-w0rd@10.0.1.11'])
+    with patch_module_args(args), pytest.raises(SystemExit):
+        cluster_status.main()
+    output = capsys.readouterr().out
+    assert 'Pa55-w0rd' not in output
+    assert json.loads(output)['msg'].startswith('members https://ops:********@10.0.1.11 are not among nodes')
