@@ -80,7 +80,8 @@ options:
         clock, taken against the time of the request and of its reply. A node restamps its entry on each
         gossip round (every C(GossipIntervalMs), 2 s by default), so each reading is uncertain by half
         the round trip plus half a gossip interval; the module fails only when the skew less that
-        uncertainty is larger than this. Values below about 2 s can therefore never fail.
+        uncertainty is larger than this, that is when the clocks are apart by more than this plus about
+        2 s (one gossip interval) and the round trips.
       - Not checked when fewer than two nodes answered with their own entry.
       - EventStoreDB 22.10 itself only logs an error past C(GossipAllowedDifferenceMs) (60 s by default).
     type: float
