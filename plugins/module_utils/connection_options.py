@@ -111,7 +111,7 @@ def pem_file_problem(name, path):
 def _ca_load_problem(path):
     # The PEM markers can be there around text that is not a certificate; load it as open_url will.
     try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=path)
+        ssl.create_default_context(cafile=path)
     except (ssl.SSLError, ValueError):
         # ssl's own text ('[X509] PEM lib (_ssl.c:NNNN)') says nothing a user can act on.
         return 'ca_path %s has a CERTIFICATE block that is not a valid certificate; give the cluster CA certificate in PEM' % path

@@ -79,9 +79,8 @@ def parse_node_address(given, default_scheme='https'):
     text = given.strip() if isinstance(given, str) else ''
     credentials = _USERINFO.match(text)
     if credentials:
-        user = credentials.group('user').split(':', 1)
-        shown = credentials.group('head') + user[0] + (':' + HIDDEN if len(user) > 1 else '') + '@' + \
-            text[credentials.end():]
+        user, colon, _password = credentials.group('user').partition(':')
+        shown = credentials.group('head') + user + (colon and colon + HIDDEN) + '@' + text[credentials.end():]
         raise NodeAddressError(
             "node %r carries credentials in the address; give only the node and set url_username and "
             "url_password instead" % shown)

@@ -135,3 +135,23 @@ def test_report_with_nothing_to_compare():
     assert clock_report(answers('two_dead')) == (dict(clock_offsets=[], clock_skew=None, max_clock_skew_s=None), None)
     report, problem = clock_report(stamped({}, {'n1': (1668939330.0, 1668939330.0)}, 'two_dead'), limit=0)
     assert (len(report['clock_offsets']), report['clock_skew'], problem) == (1, None, None)
+
+
+def test_exact_seconds_of_a_fraction():
+    assert timestamp_seconds('1970-01-01T00:00:00.5Z') == 0.5
+    assert timestamp_seconds('1970-01-01T00:00:01.25Z') == 1.25
+
+
+def test_report_is_rounded_to_milliseconds_and_uses_the_gossip_interval_given():
+    base = 1668939330.0
+    own = {'n1': '2022-11-20T10:15:30Z', 'n2': '2022-11-20T10:15:32.71858Z'}
+    times = dict((n, (base - 0.12345 - 0.0001234, base - 0.12345 + 0.0001234)) for n in ('n1', 'n2'))
+    report, _problem = clock_report(stamped(own, times, scenario='one_dead'))
+    assert report['clock_offsets'] == [dict(node='10.0.1.11:2113', offset_s=1.123, uncertainty_s=1.0),
+                                       dict(node='10.0.1.12:2113', offset_s=3.842, uncertainty_s=1.0)]
+    assert report['clock_skew'] == dict(nodes=['10.0.1.12:2113', '10.0.1.11:2113'], skew_s=2.719,
+                                        at_least_s=0.718, at_most_s=4.719)
+    assert report['max_clock_skew_s'] == 2.719
+    narrow, _problem = clock_report(stamped(own, times, scenario='one_dead'), gossip_interval=0.5)
+    assert [o['offset_s'] for o in narrow['clock_offsets']] == [0.373, 3.092]
+    assert narrow['clock_skew']['at_least_s'] == 2.218

@@ -68,6 +68,8 @@ def test_wait_timeout_is_checked_only_where_the_module_has_it():
     assert check_connection(dict(GOOD, wait_timeout=0.0), wait_may_be_zero=False, wait_why='; why')[1] == [
         'wait_timeout 0 must be more than 0 seconds, and at most 86400; why']
     assert check_connection(dict(GOOD, wait_timeout=0.0))[1] == []
+    assert check_connection(dict(GOOD, wait_timeout=-1.0))[1] == [
+        'wait_timeout -1 must be 0 or more seconds, and at most 86400']
 
 
 def test_every_problem_is_reported_in_order():

@@ -117,6 +117,10 @@ def test_embedded_passwords_are_found_to_be_hidden(nodes, secrets):
 @pytest.mark.parametrize('given, message', [
     ('https://u@h', "node 'https://u@h' carries credentials in the address; give only the node and set "
                     "url_username and url_password instead"),
+    ('https://u:p:q@h', "node 'https://u:********@h' carries credentials in the address; give only the node and "
+                        "set url_username and url_password instead"),
+    ('u:@h', "node 'u:********@h' carries credentials in the address; give only the node and "
+             "set url_username and url_password instead"),
     ('HTTP://u:p@h:1/x', "node 'HTTP://u:********@h:1/x' carries credentials in the address; give only the node "
                          "and set url_username and url_password instead"),
     ('1.2.3', "node '1.2.3' is neither an IPv4 address nor a host name; write four numbers from 0 to 255 "
@@ -136,7 +140,7 @@ def test_more_rejected_forms(given, message):
 
 @pytest.mark.parametrize('given, host', [
     ('a', 'a'), ('_gossip.node-1.internal', '_gossip.node-1.internal'), ('1.2.3.4', '1.2.3.4'),
-    ('[::1]', '[::1]'), ('0.0.0.0:1', '0.0.0.0'), ('h:00080', 'h'),
+    ('[::1]', '[::1]'), ('0.0.0.0:1', '0.0.0.0'), ('h:00080', 'h'), ('[::ffff:1.2.3.4]', '[::ffff:1.2.3.4]'),
 ])
 def test_more_accepted_hosts(given, host):
     assert parse_node_address(given).host == host
