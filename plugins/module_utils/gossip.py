@@ -26,6 +26,9 @@ READ_ONLY_STATES = ('ReadOnlyLeaderless', 'PreReadOnlyReplica', 'ReadOnlyReplica
 _TIMESTAMP = re.compile(
     r'^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:?\d{2})?$')
 _OLDEST = (datetime.min, 0)
+# ASCII digits only: str.isdigit() also takes digits int() refuses, and .NET longs have at most 19.
+_INT64_TEXT = re.compile(r'^-?[0-9]{1,19}$')
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
 
 
 class GossipError(ValueError):
@@ -45,6 +48,9 @@ def parse_gossip(body, source):
         raise GossipError('%s answered /gossip with an empty body' % source)
     try:
         document = json.loads(body)
+    except RecursionError:
+        raise GossipError('%s answered /gossip with JSON nested too deeply to be a gossip document: %s'
+                          % (source, _snippet(body)))
     except ValueError as exc:
         raise GossipError('%s answered /gossip with malformed JSON (%s): %s'
                           % (source, exc, _snippet(body)))
@@ -178,13 +184,12 @@ def _endpoint(host, port):
 
 
 def _int(value):
-    if isinstance(value, bool):
+    """A 64-bit integer as .NET writes them (a number, or digits in a string), else None."""
+    if isinstance(value, str) and _INT64_TEXT.match(value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
         return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip('-').isdigit():
-        return int(value)
-    return None
+    return value if _INT64_MIN <= value <= _INT64_MAX else None
 
 
 def _str(value):

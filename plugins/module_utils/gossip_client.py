@@ -61,12 +61,18 @@ def _fetch_into(results, index, endpoint, options, opener):
     results[index] = fetch_one(endpoint, options, opener)
 
 
-def fetch_one(endpoint, options, opener=None):
-    """(parsed gossip, None) or (None, sentence) for one node."""
+def fetch_one(endpoint, options, opener=None, wall_clock=time.time):
+    """(parsed gossip, None) or (None, sentence) for one node.
+
+    The parsed gossip also holds 'requested_at' and 'answered_at': wall_clock() when the request
+    left and when the reply's status line came, which bound when the node wrote its answer.
+    """
     label = endpoint.label
     opener = opener or open_url
     try:
+        requested_at = wall_clock()
         response = opener(endpoint.url(GOSSIP_PATH), method='GET', **options)
+        answered_at = wall_clock()
         try:
             body = response.read(MAX_BODY_BYTES + 1)
         finally:
@@ -74,7 +80,7 @@ def fetch_one(endpoint, options, opener=None):
         if len(body) > MAX_BODY_BYTES:
             raise GossipError('%s answered /gossip with more than %d bytes, which is not a gossip document'
                               % (label, MAX_BODY_BYTES))
-        return parse_gossip(body, label), None
+        return dict(parse_gossip(body, label), requested_at=requested_at, answered_at=answered_at), None
     except GossipError as exc:
         return None, '%s.' % exc
     except Exception as exc:  # pylint: disable=broad-except

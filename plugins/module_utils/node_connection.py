@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: esdb.cluster contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""How to reach an EventStoreDB node over HTTP(S): options and addresses.
+"""How to reach an EventStoreDB node over HTTP(S): addresses, and the open_url options.
 
 Pure functions and plain data; no Ansible module objects, so the role and
 other modules can reuse them and unit tests can call them directly.
@@ -11,25 +11,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
 DEFAULT_HTTP_PORT = 2113
 SCHEMES = ('https', 'http')
-
-# Mirrors plugins/doc_fragments/connection.py; keep the two in step.
-CONNECTION_ARGUMENT_SPEC = dict(
-    scheme=dict(type='str', default='https', choices=list(SCHEMES)),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
-    client_cert=dict(type='path'),
-    client_key=dict(type='path', no_log=False),
-    url_username=dict(type='str'),
-    url_password=dict(type='str', no_log=True),
-    timeout=dict(type='float', default=5.0),
-)
-
-CONNECTION_REQUIRED_TOGETHER = [('url_username', 'url_password')]
-CONNECTION_REQUIRED_BY = {'client_key': 'client_cert'}
+HIDDEN = '********'
 
 _ADDRESS = re.compile(
     r'^(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?'
@@ -37,6 +24,12 @@ _ADDRESS = re.compile(
     r'(?::(?P<port>[^/]*))?'
     r'(?P<path>/.*)?$'
 )
+# user[:password]@ before the host; the password must never reach a message or the result.
+_USERINFO = re.compile(r'^(?P<head>(?:[A-Za-z][A-Za-z0-9+.-]*://)?)(?P<user>[^@/]*)@')
+_PORT = re.compile(r'^[0-9]{1,5}$')
+_HOST_NAME = re.compile(r'^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?$')
+_ONLY_DIGITS_AND_DOTS = re.compile(r'^[0-9.]+$')
+_BARE_IPV6 = re.compile(r'^[0-9A-Fa-f:.]+$')
 
 
 class NodeAddressError(ValueError):
@@ -68,16 +61,37 @@ class NodeEndpoint:
         return 'NodeEndpoint(%r)' % self.base_url
 
 
+def embedded_passwords(nodes):
+    """Passwords written into node addresses (scheme://user:password@host), to be hidden from output."""
+    found = []
+    for given in nodes or []:
+        match = _USERINFO.match(given.strip()) if isinstance(given, str) else None
+        if match and ':' in match.group('user'):
+            found.append(match.group('user').split(':', 1)[1])
+    return [secret for secret in found if secret]
+
+
 def parse_node_address(given, default_scheme='https'):
     """Turn 'host', 'host:port' or 'scheme://host:port' into a NodeEndpoint.
 
     Raises NodeAddressError naming the offending value and the accepted forms.
     """
     text = given.strip() if isinstance(given, str) else ''
+    credentials = _USERINFO.match(text)
+    if credentials:
+        user, colon, _password = credentials.group('user').partition(':')
+        shown = credentials.group('head') + user + (colon and colon + HIDDEN) + '@' + text[credentials.end():]
+        raise NodeAddressError(
+            "node %r carries credentials in the address; give only the node and set url_username and "
+            "url_password instead" % shown)
+    if text.count(':') >= 2 and _BARE_IPV6.match(text):
+        raise NodeAddressError(
+            "node %r looks like an IPv6 address without brackets; write [address] or "
+            "https://[address]:2113" % (given,))
     match = _ADDRESS.match(text)
     if not text or not match:
         raise NodeAddressError(
-            "node %r is not an address; write host, host:port or https://host:port" % (given,))
+            "node %s is not an address; write host, host:port or https://host:port" % _shown(given))
     scheme = (match.group('scheme') or default_scheme).lower()
     if scheme not in SCHEMES:
         raise NodeAddressError(
@@ -86,28 +100,64 @@ def parse_node_address(given, default_scheme='https'):
         raise NodeAddressError(
             "node %r has a path %r; give only the node, the module adds /gossip itself"
             % (given, match.group('path')))
+    _check_host(given, match.group('host'))
     port = _parse_port(given, match.group('port'))
     return NodeEndpoint(given, scheme, match.group('host'), port)
+
+
+def _check_host(given, host):
+    if host.startswith('['):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+            return
+        except ValueError:
+            raise NodeAddressError("node %r has %s, which is not an IPv6 address" % (given, host))
+    if _ONLY_DIGITS_AND_DOTS.match(host):
+        try:
+            ipaddress.IPv4Address(host)
+            return
+        except ValueError:
+            raise NodeAddressError(
+                "node %r is neither an IPv4 address nor a host name; write four numbers from 0 to 255 "
+                "(quote it in YAML so it stays text)" % (given,))
+    if not _HOST_NAME.match(host):
+        raise NodeAddressError(
+            "node %r has host %r, which is not a host name (letters, digits, '-', '.')" % (given, host))
 
 
 def _parse_port(given, port_text):
     if port_text is None:
         return DEFAULT_HTTP_PORT
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+    if not _PORT.match(port_text) or not 0 < int(port_text) < 65536:
         raise NodeAddressError(
-            "node %r has port %r; the port must be a number from 1 to 65535 (EventStoreDB's default is %d)"
-            % (given, port_text, DEFAULT_HTTP_PORT))
+            "node %s has port %s; the port must be a number from 1 to 65535 (EventStoreDB's default is %d)"
+            % (_shown(given), _shown(port_text), DEFAULT_HTTP_PORT))
     return int(port_text)
 
 
+def _shown(value, limit=40):
+    """repr() of value; a long one by its start and length, so a message stays one readable line."""
+    if isinstance(value, str) and len(value) > limit:
+        return '%r... (%d characters)' % (value[:limit], len(value))
+    return repr(value)
+
+
 def parse_node_addresses(nodes, default_scheme='https'):
-    """Parse every node; collect all bad ones into one error so users fix them in one go."""
-    endpoints, errors = [], []
+    """Parse every node; collect all bad ones (and repeats) into one error so users fix them in one go."""
+    endpoints, errors, seen = [], [], {}
     for given in nodes:
         try:
-            endpoints.append(parse_node_address(given, default_scheme))
+            endpoint = parse_node_address(given, default_scheme)
         except NodeAddressError as exc:
             errors.append(str(exc))
+            continue
+        key = (endpoint.host.lower(), endpoint.port)
+        if key in seen:
+            errors.append("node %r is the same node as %r (%s); list each node once"
+                          % (given, seen[key], endpoint.label))
+            continue
+        seen[key] = given
+        endpoints.append(endpoint)
     if not endpoints and not errors:
         errors.append('nodes is empty; list at least one node as host, host:port or https://host:port')
     if errors:

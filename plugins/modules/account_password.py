@@ -35,14 +35,6 @@ attributes:
       - esdb.cluster.eventstore
     description: Use C(group/esdb.cluster.eventstore) in O(ignore:module_defaults).
 options:
-  nodes:
-    description: Every node of the cluster, each as C(host), C(host:port) or C(https://host:port).
-    type: list
-    elements: str
-    required: true
-  expected_size:
-    description: Voting size of the cluster. Defaults to the number of O(nodes).
-    type: int
   account:
     description:
       - The account whose password is set. It must be allowed to read C(/info/options), which
@@ -61,13 +53,11 @@ options:
     elements: str
     default: []
   wait_timeout:
-    description: Seconds to wait, after the reset, until every node accepts the new password.
+    description:
+      - Seconds to wait, after the reset, until every node accepts the new password.
+      - V(0) checks once. At most 86400.
     type: float
     default: 60
-  interval:
-    description: Seconds between checks while waiting.
-    type: float
-    default: 1
 notes:
   - Needs O(url_username) and O(url_password), the account that makes the change (C(admin), or another
     member of C($admins)).
@@ -119,28 +109,26 @@ from ansible_collections.esdb.cluster.plugins.module_utils.account_password impo
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate
 from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import fetch_all
+from ansible_collections.esdb.cluster.plugins.module_utils.connection_options import (
+    REQUIRED_BY,
+    REQUIRED_TOGETHER,
+    check_connection,
+    connection_argument_spec,
+)
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
-    CONNECTION_ARGUMENT_SPEC,
-    CONNECTION_REQUIRED_BY,
-    NodeAddressError,
+    embedded_passwords,
     open_url_options,
-    parse_node_addresses,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.readiness_poll import poll_until_passed
 
 
 def argument_spec():
-    spec = dict(
-        nodes=dict(type='list', elements='str', required=True),
-        expected_size=dict(type='int'),
+    return connection_argument_spec(
         account=dict(type='str', required=True),
         password=dict(type='str', required=True, no_log=True),
         login_fallbacks=dict(type='list', elements='str', default=[], no_log=True),
         wait_timeout=dict(type='float', default=60.0),
-        interval=dict(type='float', default=1.0),
     )
-    spec.update(CONNECTION_ARGUMENT_SPEC)
-    return spec
 
 
 def change(module, endpoints, options):
@@ -177,16 +165,18 @@ def change(module, endpoints, options):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), required_by=CONNECTION_REQUIRED_BY,
-                           required_together=[('url_username', 'url_password')], supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), required_by=REQUIRED_BY,
+                           required_together=REQUIRED_TOGETHER, supports_check_mode=True)
     params = module.params
+    module.no_log_values.update(embedded_passwords(params['nodes']))
+    endpoints, errors = check_connection(params, wait_may_be_zero=True, wait_why=' (0 checks once)')
     if not params['url_username']:
-        module.fail_json(msg='url_username and url_password are required: the account (admin) that makes the change',
-                         changed=False)
+        errors.insert(0, 'url_username and url_password are required: the account (admin) that makes the change')
+    if errors:
+        module.fail_json(msg='; '.join(errors), changed=False)
     try:
-        endpoints = parse_node_addresses(params['nodes'], params['scheme'])
         module.exit_json(**change(module, endpoints, open_url_options(params)))
-    except (NodeAddressError, PasswordError) as exc:
+    except PasswordError as exc:
         module.fail_json(msg=str(exc), changed=False)
 
 

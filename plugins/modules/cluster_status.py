@@ -40,19 +40,6 @@ attributes:
       - esdb.cluster.eventstore
     description: Use C(group/esdb.cluster.eventstore) in O(ignore:module_defaults).
 options:
-  nodes:
-    description:
-      - The nodes to ask, each as C(host), C(host:port) or C(https://host:port).
-      - The port defaults to 2113. A scheme given here overrides O(scheme) for that node.
-    type: list
-    elements: str
-    required: true
-  expected_size:
-    description:
-      - Voting size of the cluster (its C(ClusterSize)).
-      - Defaults to the number of O(nodes). Set it when O(nodes) lists read-only replicas or only
-        some of the nodes.
-    type: int
   validate:
     description:
       - What must hold for the module to succeed.
@@ -66,14 +53,9 @@ options:
     default: ready
   wait_timeout:
     description:
-      - Seconds to keep checking until the validation passes. V(0) checks once.
+      - Seconds to keep checking until the validation passes. V(0) checks once. At most 86400.
     type: float
     default: 0
-  interval:
-    description:
-      - Seconds between checks while waiting.
-    type: float
-    default: 1
   members:
     description:
       - Entries of O(nodes) that must also be back in the cluster before the module succeeds, for
@@ -90,6 +72,19 @@ options:
       - Both come from each node's own entry, read in the same round.
     type: int
     default: 1048576
+  max_clock_skew:
+    description:
+      - Seconds the members' clocks may be apart; when set, the module fails while two members' clocks
+        are certainly further apart than this, naming them.
+      - The skew is read from the C(timeStamp) each node writes into its own gossip entry with its own
+        clock, taken against the time of the request and of its reply. A node restamps its entry on each
+        gossip round (every C(GossipIntervalMs), 2 s by default), so each reading is uncertain by half
+        the round trip plus half a gossip interval; the module fails only when the skew less that
+        uncertainty is larger than this, that is when the clocks are apart by more than this plus about
+        2 s (one gossip interval) and the round trips.
+      - Not checked when fewer than two nodes answered with their own entry.
+      - EventStoreDB 22.10 itself only logs an error past C(GossipAllowedDifferenceMs) (60 s by default).
+    type: float
 notes:
   - C(GET /gossip) is anonymous in EventStoreDB 22.10, so credentials are rarely needed.
   - Usually run on the controller, with C(delegate_to=localhost) and C(run_once=true) on the task.
@@ -315,6 +310,43 @@ rejoin:
       elements: str
   sample: [{node: 10.0.1.12:2113, state: Follower, instance_id: 5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712,
             seen_by: [10.0.1.11:2113, 10.0.1.13:2113], lag: 0, rejoined: true, problems: []}]
+max_clock_skew_s:
+  description:
+    - Estimated largest difference, in seconds, between two members' clocks, from the C(timeStamp) of
+      each answering node's own gossip entry with half the request's round trip subtracted (see
+      O(max_clock_skew) for how it is read and how uncertain it is).
+    - V(null) when fewer than two nodes answered with their own entry.
+  returned: always
+  type: float
+  sample: 0.004
+clock_skew:
+  description:
+    - The two members behind RV(max_clock_skew_s), or V(null) when it is V(null).
+  returned: always
+  type: dict
+  contains:
+    nodes:
+      description: The node whose clock is ahead, then the one behind, as C(host:port).
+      type: list
+      elements: str
+    skew_s:
+      description: Estimated seconds between their clocks.
+      type: float
+    at_least_s:
+      description: The skew less its uncertainty; what O(max_clock_skew) is compared with.
+      type: float
+    at_most_s:
+      description: The skew plus its uncertainty.
+      type: float
+  sample: {nodes: [10.0.1.12:2113, 10.0.1.11:2113], skew_s: 0.004, at_least_s: 0.0, at_most_s: 2.01}
+clock_offsets:
+  description:
+    - For each node that answered with its own entry, how far its clock is ahead of the clock of the
+      host running the module (negative when behind), and how uncertain that is, in seconds.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{node: 10.0.1.11:2113, offset_s: -0.002, uncertainty_s: 1.003}]
 elapsed:
   description: Seconds spent checking.
   returned: always
@@ -322,57 +354,47 @@ elapsed:
   sample: 0.02
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.esdb.cluster.plugins.module_utils.clock_skew import clock_report
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_report import report_lines
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import VALIDATIONS, evaluate
 from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import fetch_all
 from ansible_collections.esdb.cluster.plugins.module_utils.member_rejoin import rejoin
+from ansible_collections.esdb.cluster.plugins.module_utils.connection_options import (
+    REQUIRED_BY,
+    REQUIRED_TOGETHER,
+    check_connection,
+    connection_argument_spec,
+    seconds_problem,
+)
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
-    CONNECTION_ARGUMENT_SPEC,
-    CONNECTION_REQUIRED_BY,
-    CONNECTION_REQUIRED_TOGETHER,
     NodeAddressError,
+    embedded_passwords,
     open_url_options,
     parse_node_address,
-    parse_node_addresses,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.readiness_poll import poll_until_passed
 
 
 def argument_spec():
-    spec = dict(
-        nodes=dict(type='list', elements='str', required=True),
-        expected_size=dict(type='int'),
+    return connection_argument_spec(
         validate=dict(type='str', default='ready', choices=list(VALIDATIONS)),
         wait_timeout=dict(type='float', default=0.0),
-        interval=dict(type='float', default=1.0),
         members=dict(type='list', elements='str'),
         max_lag=dict(type='int', default=1048576),
+        max_clock_skew=dict(type='float'),
     )
-    spec.update(CONNECTION_ARGUMENT_SPEC)
-    return spec
 
 
 def option_errors(params):
-    """Sentences for option values that cannot work, each naming the value and the fix."""
-    errors = []
-    if params['expected_size'] is not None and params['expected_size'] < 1:
-        errors.append('expected_size %d must be 1 or more (the ClusterSize of the nodes)' % params['expected_size'])
-    if params['timeout'] <= 0:
-        errors.append('timeout %g must be more than 0 seconds' % params['timeout'])
-    if params['interval'] <= 0:
-        errors.append('interval %g must be more than 0 seconds' % params['interval'])
+    """(endpoints, sentences for option values that cannot work, each naming the value and the fix)."""
+    endpoints, errors = check_connection(params, wait_may_be_zero=True, wait_why=' (0 checks once)')
+    if params['max_clock_skew'] is not None:
+        errors.insert(0, seconds_problem('max_clock_skew', params['max_clock_skew'], True))
     if params['max_lag'] < 0:
-        errors.append('max_lag %d must be 0 or more bytes' % params['max_lag'])
-    if params['wait_timeout'] < 0:
-        errors.append('wait_timeout %g must be 0 (check once) or more seconds' % params['wait_timeout'])
-    for name in ('ca_path', 'client_cert', 'client_key'):
-        if params[name] and not os.path.isfile(params[name]):
-            errors.append('%s %s is not a readable file; give the path of a PEM file' % (name, params[name]))
-    return errors
+        errors.insert(0, 'max_lag %d must be 0 or more bytes' % params['max_lag'])
+    return endpoints, [error for error in errors if error]
 
 
 def member_label(given, endpoints, scheme):
@@ -398,17 +420,13 @@ def failure_message(result, validate):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_together=CONNECTION_REQUIRED_TOGETHER,
-        required_by=CONNECTION_REQUIRED_BY,
+        required_together=REQUIRED_TOGETHER,
+        required_by=REQUIRED_BY,
         supports_check_mode=True,
     )
     params = module.params
-    errors = option_errors(params)
-    try:
-        endpoints = parse_node_addresses(params['nodes'], params['scheme'])
-    except NodeAddressError as exc:
-        errors.append(str(exc))
-        endpoints = []
+    module.no_log_values.update(embedded_passwords(params['nodes'] + (params['members'] or [])))
+    endpoints, errors = option_errors(params)
     if errors:
         module.fail_json(msg='; '.join(errors), changed=False)
 
@@ -428,6 +446,11 @@ def main():
                                  for label in members]
             verdict['problems'] = [p for r in verdict['rejoin'] for p in r['problems']] + verdict['problems']
             verdict['passed'] = verdict['passed'] and all(r['rejoined'] for r in verdict['rejoin'])
+        clocks, too_far = clock_report(answers, params['max_clock_skew'])
+        verdict.update(clocks)
+        if too_far:
+            verdict['problems'] = [too_far] + verdict['problems']
+            verdict['passed'] = False
         return verdict
 
     verdict, iterations, elapsed = poll_until_passed(check, params['wait_timeout'], params['interval'])

@@ -38,19 +38,6 @@ attributes:
       - esdb.cluster.eventstore
     description: Use C(group/esdb.cluster.eventstore) in O(ignore:module_defaults).
 options:
-  nodes:
-    description:
-      - Every node of the cluster, each as C(host), C(host:port) or C(https://host:port).
-      - The port defaults to 2113. A scheme given here overrides O(scheme) for that node.
-      - The Leader must be one of them, since the request is sent to the node that answered as the Leader.
-    type: list
-    elements: str
-    required: true
-  expected_size:
-    description:
-      - Voting size of the cluster (its C(ClusterSize)).
-      - Defaults to the number of O(nodes).
-    type: int
   node:
     description:
       - Resign only if this node is the Leader, for example before restarting it.
@@ -61,14 +48,11 @@ options:
   wait_timeout:
     description:
       - Seconds to wait, after the Leader accepted, for another node to lead with a quorum alive.
+      - More than 0 and at most 86400.
     type: float
     default: 60
-  interval:
-    description:
-      - Seconds between checks while waiting.
-    type: float
-    default: 1
 notes:
+  - The Leader must be one of O(nodes), since the request is sent to the node that answered as the Leader.
   - C(POST /admin/node/resign) needs a user in C($admins) or C($ops) unless the nodes run with
     C(Insecure=true); give it with O(url_username) and O(url_password). EventStoreDB 22.10 answers
     C(401) otherwise (C(src/EventStore.Core/Services/Transport/Http/Controllers/AdminController.cs),
@@ -168,7 +152,6 @@ elapsed:
   sample: 2.41
 '''
 
-import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -187,52 +170,33 @@ from ansible_collections.esdb.cluster.plugins.module_utils.leader_handover impor
     unknown_node_error,
     wait_failure_message,
 )
+from ansible_collections.esdb.cluster.plugins.module_utils.connection_options import (
+    REQUIRED_BY,
+    REQUIRED_TOGETHER,
+    check_connection,
+    connection_argument_spec,
+)
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
-    CONNECTION_ARGUMENT_SPEC,
-    CONNECTION_REQUIRED_BY,
-    CONNECTION_REQUIRED_TOGETHER,
     NodeAddressError,
+    embedded_passwords,
     open_url_options,
     parse_node_address,
-    parse_node_addresses,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.readiness_poll import poll_until_passed
 
 
 def argument_spec():
-    spec = dict(
-        nodes=dict(type='list', elements='str', required=True),
-        expected_size=dict(type='int'),
+    return connection_argument_spec(
         node=dict(type='str'),
         wait_timeout=dict(type='float', default=60.0),
-        interval=dict(type='float', default=1.0),
     )
-    spec.update(CONNECTION_ARGUMENT_SPEC)
-    return spec
-
-
-def option_errors(params):
-    """Sentences for option values that cannot work, each naming the value and the fix."""
-    errors = []
-    if params['expected_size'] is not None and params['expected_size'] < 1:
-        errors.append('expected_size %d must be 1 or more (the ClusterSize of the nodes)' % params['expected_size'])
-    for name, why in (('timeout', ''), ('interval', ''),
-                      ('wait_timeout', '; an election after a resignation takes a few seconds')):
-        if params[name] <= 0:
-            errors.append('%s %g must be more than 0 seconds%s' % (name, params[name], why))
-    for name in ('ca_path', 'client_cert', 'client_key'):
-        if params[name] and not os.path.isfile(params[name]):
-            errors.append('%s %s is not a readable file; give the path of a PEM file' % (name, params[name]))
-    return errors
 
 
 def parsed_targets(params):
     """(endpoints, label of node or None, errors)."""
-    errors, endpoints, label = [], [], None
-    try:
-        endpoints = parse_node_addresses(params['nodes'], params['scheme'])
-    except NodeAddressError as exc:
-        errors.append(str(exc))
+    endpoints, errors = check_connection(
+        params, wait_may_be_zero=False, wait_why='; an election after a resignation takes a few seconds')
+    label = None
     if params['node'] is not None:
         try:
             label = parse_node_address(params['node'], params['scheme']).label
@@ -263,13 +227,13 @@ def outcome(verdict, previous, changed, iterations, started, msg):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_together=CONNECTION_REQUIRED_TOGETHER,
-        required_by=CONNECTION_REQUIRED_BY,
+        required_together=REQUIRED_TOGETHER,
+        required_by=REQUIRED_BY,
         supports_check_mode=True,
     )
     params = module.params
+    module.no_log_values.update(embedded_passwords(params['nodes'] + [params['node'] or '']))
     endpoints, node_label, errors = parsed_targets(params)
-    errors = option_errors(params) + errors
     if errors:
         module.fail_json(msg='; '.join(errors), changed=False)
 

@@ -75,6 +75,15 @@ def test_ready_insecure_cluster(healed):
     assert all(m['port'] == 2113 and m['internal_tcp_tls'] is False for m in result['members'])
     assert result['problems'] == [] and result['unreachable_nodes'] == []
     assert result['report_lines'][0].startswith('ready: leader %s:2113, 3/3 voters alive' % result['leader']['host'])
+    # One clock for every node here: what is left is the age of each own entry and the round trips.
+    assert sorted(o['node'] for o in result['clock_offsets']) == ['%s:2113' % h for h in INSECURE_HOSTS]
+    assert result['clock_skew']['at_least_s'] == 0 and 0 <= result['max_clock_skew_s'] < 2
+
+
+def test_max_clock_skew_passes_for_nodes_on_one_clock(healed):
+    result = run_module({'nodes': healed.nodes(), 'scheme': 'http', 'wait_timeout': 30, 'max_clock_skew': 0})
+    assert result.get('failed') is not True, result.get('msg')
+    assert result['problems'] == []
 
 
 def test_ready_tls_cluster_with_the_cluster_ca(tls):
@@ -171,6 +180,15 @@ def test_tls_node_with_the_wrong_ca(tls):
     assert result['failed'] is True and result['status'] == 'unreachable'
     assert all('its TLS certificate could not be verified' in p for p in result['problems'])
     assert 'set ca_path to the cluster CA certificate' in result['msg']
+
+
+def test_a_ca_path_that_is_not_pem_is_named_before_any_request(tls, tmp_path):
+    der = tmp_path / 'ca.der'
+    der.write_bytes(b'0\x82\x03\x1e binary, not PEM')
+    result = run_module({'nodes': tls.nodes(), 'ca_path': str(der)})
+    assert result['failed'] is True
+    assert result['msg'] == ('ca_path %s is not a PEM file with a CA certificate (no -----BEGIN ...CERTIFICATE----- '
+                             'line)' % der)
 
 
 def test_tls_node_without_certificate_checks(tls):

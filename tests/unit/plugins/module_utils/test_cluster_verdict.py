@@ -1,36 +1,11 @@
 """The cluster verdict for each canned 22.10 scenario."""
 
 import copy
-import json
-from pathlib import Path
 
 import pytest
 
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate, quorum_size
-from ansible_collections.esdb.cluster.plugins.module_utils.gossip import parse_gossip
-
-FIXTURES = Path(__file__).parent / 'fixtures'
-HOSTS = {'n1': '10.0.1.11', 'n2': '10.0.1.12', 'n3': '10.0.1.13'}
-IDS = {'n1': '3f2a1b2c-9d4e-4f60-8a71-b2c3d4e5f601', 'n2': '5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712',
-       'n3': '9c8b7a6d-2e31-4b42-8c53-d4e5f6071823'}
-
-
-def answers(scenario, nodes=('n1', 'n2', 'n3'), edit=None):
-    """One answer per node; a node without a fixture file did not answer (refused)."""
-    result = []
-    for node in nodes:
-        label = '%s:2113' % HOSTS[node]
-        path = FIXTURES / scenario / (node + '.json')
-        answer = dict(node=label, url='https://%s/gossip' % label, gossip=None, error=None)
-        if path.exists():
-            document = json.loads(path.read_text())
-            if edit:
-                edit(node, document)
-            answer['gossip'] = parse_gossip(json.dumps(document), label)
-        else:
-            answer['error'] = '%s: connection refused; is EventStoreDB running and listening on HTTP port 2113?' % label
-        result.append(answer)
-    return result
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import IDS, answers
 
 
 def verdict(scenario, validate='ready', expected_size=3, **kwargs):

@@ -247,3 +247,23 @@ def test_text_that_is_not_a_number_is_no_number():
     member = dict(json.loads(body('healthy_trio', 'n1'))['members'][0], epochNumber='X5', nodePriority='-')
     parsed = parse_gossip(json.dumps({'members': [member]}), 'n1')['members'][0]
     assert (parsed['epoch_number'], parsed['node_priority']) == (None, None)
+
+
+@pytest.mark.parametrize('depth', [100000, 3 * 1024 * 1024])
+def test_deeply_nested_json_is_one_sentence_not_a_recursion_error(depth):
+    document = b'{"members": ' + b'[' * depth + b']' * depth + b'}'
+    with pytest.raises(GossipError) as caught:
+        parse_gossip(document, 'n1')
+    assert str(caught.value) == ("n1 answered /gossip with JSON nested too deeply to be a gossip document: "
+                                 "'{\"members\": %s...'" % ('[' * 48))
+
+
+@pytest.mark.parametrize('value, parsed', [
+    ('9223372036854775807', 2 ** 63 - 1), ('-9223372036854775808', -2 ** 63), (' 42 ', 42),
+    ('92233720368547758070', None), ('9223372036854775808', None), ('²', None), ('١٢', None),
+    (2 ** 63, None), (-2 ** 63 - 1, None), (2 ** 63 - 1, 2 ** 63 - 1), (-2 ** 63, -2 ** 63),
+    ('5' * 5000, None), (True, None), ('', None), (1.5, None),
+])
+def test_numbers_are_64_bit_integers_or_nothing(value, parsed):
+    member = dict(json.loads(body('healthy_trio', 'n1'))['members'][0], writerCheckpoint=value)
+    assert parse_gossip(json.dumps({'members': [member]}), 'n1')['members'][0]['writer_checkpoint'] == parsed

@@ -1,12 +1,9 @@
 """Whether and where to ask the Leader to resign, and when the handover is done, on canned 22.10 gossip."""
 
-import json
-from pathlib import Path
 
 import pytest
 
 from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate
-from ansible_collections.esdb.cluster.plugins.module_utils.gossip import parse_gossip
 from ansible_collections.esdb.cluster.plugins.module_utils.leader_handover import (
     KEEP,
     REFUSE,
@@ -18,30 +15,12 @@ from ansible_collections.esdb.cluster.plugins.module_utils.leader_handover impor
     unknown_node_error,
     wait_failure_message,
 )
-
-FIXTURES = Path(__file__).parent / 'fixtures'
-HOSTS = {'n1': '10.0.1.11', 'n2': '10.0.1.12', 'n3': '10.0.1.13'}
-IDS = {'n1': '3f2a1b2c-9d4e-4f60-8a71-b2c3d4e5f601', 'n2': '5b6c7d8e-1f20-4a31-9b42-c3d4e5f60712',
-       'n3': '9c8b7a6d-2e31-4b42-8c53-d4e5f6071823'}
-REFUSED = '%s: connection refused; is EventStoreDB running and listening on HTTP port 2113?'
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import IDS, REFUSED, answers
 
 
 def verdict(scenario, nodes=('n1', 'n2', 'n3'), expected_size=3, edit=None):
     """evaluate() over the scenario's answers; a node without a fixture file did not answer."""
-    answers = []
-    for node in nodes:
-        label = '%s:2113' % HOSTS[node]
-        path = FIXTURES / scenario / (node + '.json')
-        answer = dict(node=label, url='https://%s/gossip' % label, gossip=None, error=None)
-        if path.exists():
-            document = json.loads(path.read_text())
-            if edit:
-                edit(node, document)
-            answer['gossip'] = parse_gossip(json.dumps(document), label)
-        else:
-            answer['error'] = REFUSED % label
-        answers.append(answer)
-    return evaluate(answers, expected_size, 'none')
+    return evaluate(answers(scenario, nodes, edit), expected_size, 'none')
 
 
 def test_healthy_trio_resigns_at_the_node_that_answered_as_leader():

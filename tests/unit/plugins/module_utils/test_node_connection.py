@@ -3,6 +3,7 @@
 import pytest
 
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
+    embedded_passwords,
     NodeAddressError,
     open_url_options,
     parse_node_address,
@@ -102,3 +103,65 @@ def test_client_certificate_options_are_passed_on():
     options = open_url_options(params)
     assert (options['client_cert'], options['client_key']) == ('/c.crt', '/c.key')
     assert 'url_username' not in options and 'force_basic_auth' not in options
+
+
+@pytest.mark.parametrize('nodes, secrets', [
+    (['https://ops:s3cret@h', 'http://u:p:q@h2:2113', 'u@h3', 'h4', 5, None], ['s3cret', 'p:q']),
+    (['  admin:pw@h  ', 'https://user:@h'], ['pw']),
+    (None, []),
+])
+def test_embedded_passwords_are_found_to_be_hidden(nodes, secrets):
+    assert embedded_passwords(nodes) == secrets
+
+
+@pytest.mark.parametrize('given, message', [
+    ('https://u@h', "node 'https://u@h' carries credentials in the address; give only the node and set "
+                    "url_username and url_password instead"),
+    ('https://u:p:q@h', "node 'https://u:********@h' carries credentials in the address; give only the node and "
+                        "set url_username and url_password instead"),
+    ('u:@h', "node 'u:********@h' carries credentials in the address; give only the node and "
+             "set url_username and url_password instead"),
+    ('HTTP://u:p@h:1/x', "node 'HTTP://u:********@h:1/x' carries credentials in the address; give only the node "
+                         "and set url_username and url_password instead"),
+    ('1.2.3', "node '1.2.3' is neither an IPv4 address nor a host name; write four numbers from 0 to 255 "
+              "(quote it in YAML so it stays text)"),
+    ('::1', "node '::1' looks like an IPv6 address without brackets; write [address] or https://[address]:2113"),
+    ('g:b:c', "node 'g:b:c' has port 'b:c'; the port must be a number from 1 to 65535 (EventStoreDB's default is 2113)"),
+    ('-h', "node '-h' has host '-h', which is not a host name (letters, digits, '-', '.')"),
+    ('h-', "node 'h-' has host 'h-', which is not a host name (letters, digits, '-', '.')"),
+    ('h:123456', "node 'h:123456' has port '123456'; the port must be a number from 1 to 65535 "
+                 "(EventStoreDB's default is 2113)"),
+])
+def test_more_rejected_forms(given, message):
+    with pytest.raises(NodeAddressError) as caught:
+        parse_node_address(given)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize('given, host', [
+    ('a', 'a'), ('_gossip.node-1.internal', '_gossip.node-1.internal'), ('1.2.3.4', '1.2.3.4'),
+    ('[::1]', '[::1]'), ('0.0.0.0:1', '0.0.0.0'), ('h:00080', 'h'), ('[::ffff:1.2.3.4]', '[::ffff:1.2.3.4]'),
+])
+def test_more_accepted_hosts(given, host):
+    assert parse_node_address(given).host == host
+
+
+def test_long_values_are_shown_by_their_start_and_length():
+    with pytest.raises(NodeAddressError) as caught:
+        parse_node_address('a b' + 'c' * 40)
+    assert str(caught.value) == (
+        "node %r... (43 characters) is not an address; write host, host:port or https://host:port"
+        % ('a b' + 'c' * 37))
+    with pytest.raises(NodeAddressError) as caught:
+        parse_node_address('a b' + 'c' * 37)
+    assert str(caught.value) == (
+        "node %r is not an address; write host, host:port or https://host:port" % ('a b' + 'c' * 37))
+
+
+def test_repeats_are_found_after_normalising_and_every_one_is_named():
+    with pytest.raises(NodeAddressError) as caught:
+        parse_node_addresses(['h', 'H:2113', 'http://h', 'h:2114'])
+    assert str(caught.value) == (
+        "node 'H:2113' is the same node as 'h' (H:2113); list each node once; "
+        "node 'http://h' is the same node as 'h' (h:2113); list each node once")
+    assert [e.label for e in parse_node_addresses(['h', 'h:2114', 'g'])] == ['h:2113', 'h:2114', 'g:2113']

@@ -1,39 +1,25 @@
 """esdb.cluster.account_password main(), run the way Ansible runs it, against a fake replicating cluster."""
 
-import io
 import json
-from pathlib import Path
-from urllib.error import HTTPError, URLError
+from urllib.error import HTTPError
 
-import pytest
-import yaml
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.esdb.cluster.plugins.module_utils import account_password as utils
 from ansible_collections.esdb.cluster.plugins.module_utils import gossip_client
 from ansible_collections.esdb.cluster.plugins.modules import account_password
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import (
+    NODES,
+    ModuleExit,
+    ModuleFail,
+    Reply,
+    gossip_document,
+    host_of,
+    refused,
+    run_module,
+)
 
-FIXTURES = Path(__file__).parents[1] / 'module_utils' / 'fixtures'
-NODES = {'10.0.1.11': 'n1', '10.0.1.12': 'n2', '10.0.1.13': 'n3'}
 TRIO = ['10.0.1.11', '10.0.1.12', '10.0.1.13']
-
-
-class Done(Exception):
-    pass
-
-
-class Failed(Exception):
-    pass
-
-
-def exit_json(self, **kwargs):
-    raise Done(kwargs)
-
-
-def fail_json(self, msg, **kwargs):
-    raise Failed(dict(kwargs, msg=msg))
+Done, Failed = ModuleExit, ModuleFail
 
 
 class FakeCluster:
@@ -45,13 +31,13 @@ class FakeCluster:
         self.pending, self.seen, self.resets = None, {}, []
 
     def __call__(self, url, method=None, data=None, url_username=None, url_password=None, **kwargs):
-        host = url.split('://', 1)[1].split(':', 1)[0]
+        host = host_of(url)
         if host in self.down:
-            raise URLError(ConnectionRefusedError(111, 'Connection refused'))
+            raise refused()
         path = url.split(':2113', 1)[1]
         if path == '/gossip':
-            body = (FIXTURES / 'healthy_trio' / (NODES[host] + '.json')).read_text()
-            return io.BytesIO((body if self.leader else body.replace('"Leader"', '"Unknown"')).encode())
+            body = json.dumps(gossip_document('healthy_trio', NODES[host]))
+            return Reply((body if self.leader else body.replace('"Leader"', '"Unknown"')).encode())
         if path == '/info/options':
             return self._probe(host, url_username, url_password, url)
         return self._reset(host, path, json.loads(data), url_username, url_password, url)
@@ -66,7 +52,7 @@ class FakeCluster:
     def _probe(self, host, user, password, url):
         if self._known(host, user) != password:
             raise HTTPError(url, 401, 'Unauthorized', {}, None)
-        return io.BytesIO(b'{}')
+        return Reply(b'{}')
 
     def _reset(self, host, path, body, user, password, url):
         if not self.leader:
@@ -77,13 +63,7 @@ class FakeCluster:
         self.resets.append((host, account, user))
         self.pending, self.seen = (account, body['newPassword']), {}
         self.passwords[account] = body['newPassword'] if self.lag == 0 else self.passwords[account]
-        return io.BytesIO(b'')
-
-
-@pytest.fixture(autouse=True)
-def module_exits(monkeypatch):
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+        return Reply(b'')
 
 
 def run(monkeypatch, cluster, expect=Done, **args):
@@ -92,9 +72,7 @@ def run(monkeypatch, cluster, expect=Done, **args):
     base = dict(nodes=TRIO, account='admin', password='n3w', url_username='admin', url_password='n3w',
                 login_fallbacks=['changeit'], interval=0.01, wait_timeout=5)
     base.update(args)
-    with patch_module_args(base), pytest.raises(expect) as caught:
-        account_password.main()
-    return caught.value.args[0]
+    return run_module(account_password.main, base, expect)
 
 
 def test_new_cluster_is_reset_once_on_the_leader_with_the_default_login(monkeypatch):
@@ -160,11 +138,3 @@ def test_login_is_required(monkeypatch):
 def test_status_sentences():
     assert utils._reset_status('n', 'ops', 408).endswith('no Leader to write the change, so wait until it is ready.')
     assert utils._reset_status('n', 'ops', 404).endswith('or the node runs with Insecure (no accounts).')
-
-
-def test_argument_spec_matches_the_documentation():
-    documented = yaml.safe_load(account_password.DOCUMENTATION)['options']
-    documented.update(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
-    spec = account_password.argument_spec()
-    assert sorted(documented) == sorted(spec)
-    assert spec['password']['no_log'] and spec['login_fallbacks']['no_log']

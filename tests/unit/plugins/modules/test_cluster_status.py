@@ -1,40 +1,28 @@
 """esdb.cluster.cluster_status main(), run the way Ansible runs it, with gossip served from fixtures."""
 
-import io
+import datetime
 import json
 import socket
-from pathlib import Path
 from urllib.error import URLError
 
 import pytest
 import yaml
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.esdb.cluster.plugins.module_utils import gossip_client
 from ansible_collections.esdb.cluster.plugins.modules import cluster_status
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import (
+    NODES,
+    ModuleExit,
+    ModuleFail,
+    Reply,
+    gossip_document,
+    host_of,
+    refused,
+    run_module,
+)
 
-FIXTURES = Path(__file__).parents[1] / 'module_utils' / 'fixtures'
-NODES = {'10.0.1.11': 'n1', '10.0.1.12': 'n2', '10.0.1.13': 'n3'}
 TRIO = ['10.0.1.11', '10.0.1.12:2113', 'https://10.0.1.13:2113']
-
-
-class AnsibleExitJson(Exception):
-    """exit_json was called; args holds the result."""
-
-
-class AnsibleFailJson(Exception):
-    """fail_json was called; args holds the result."""
-
-
-def exit_json(self, **kwargs):
-    raise AnsibleExitJson(kwargs)
-
-
-def fail_json(self, msg, **kwargs):
-    kwargs['msg'] = msg
-    raise AnsibleFailJson(kwargs)
+AnsibleExitJson, AnsibleFailJson = ModuleExit, ModuleFail
 
 
 class FakeNodes:
@@ -46,19 +34,12 @@ class FakeNodes:
 
     def __call__(self, url, **kwargs):
         self.calls.append((url, kwargs))
-        host = url.split('://', 1)[1].split(':', 1)[0]
         rounds_done = (len(self.calls) - 1) // 3
         scenario = self.scenarios[min(rounds_done, len(self.scenarios) - 1)]
-        path = FIXTURES / scenario / (NODES[host] + '.json')
-        if not path.exists():
-            raise URLError(ConnectionRefusedError(111, 'Connection refused'))
-        return io.BytesIO(path.read_bytes())
-
-
-@pytest.fixture(autouse=True)
-def module_exits(monkeypatch):
-    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', fail_json)
+        document = gossip_document(scenario, NODES[host_of(url)])
+        if document is None:
+            raise refused()
+        return Reply(json.dumps(document).encode())
 
 
 def serve(monkeypatch, *scenarios):
@@ -68,11 +49,7 @@ def serve(monkeypatch, *scenarios):
 
 
 def run(args, expect=AnsibleExitJson):
-    with patch_module_args(args), pytest.raises(expect) as caught:
-        cluster_status.main()
-    result = caught.value.args[0]
-    json.dumps(result)
-    return result
+    return run_module(cluster_status.main, args, expect)
 
 
 def test_healthy_trio_is_ready_and_changes_nothing(monkeypatch):
@@ -131,9 +108,9 @@ def test_validate_none_never_fails(monkeypatch, scenario):
 
 
 def test_nothing_answering_with_validate_none_reports_unreachable(monkeypatch):
-    def refused(url, **kwargs):
-        raise URLError(ConnectionRefusedError(111, 'Connection refused'))
-    monkeypatch.setattr(gossip_client, 'open_url', refused)
+    def refusing(url, **kwargs):
+        raise refused()
+    monkeypatch.setattr(gossip_client, 'open_url', refusing)
     result = run({'nodes': TRIO, 'validate': 'none'})
     assert (result['status'], len(result['unreachable_nodes']), result['leader']) == ('unreachable', 3, None)
 
@@ -191,12 +168,7 @@ def test_dns_and_timeouts_through_the_module(monkeypatch):
 @pytest.mark.parametrize('args, message', [
     ({'nodes': ['10.0.1.11:x']}, "node '10.0.1.11:x' has port 'x'; the port must be a number from 1 to 65535"),
     ({'nodes': []}, 'nodes is empty'),
-    ({'nodes': TRIO, 'expected_size': 0}, 'expected_size 0 must be 1 or more'),
-    ({'nodes': TRIO, 'timeout': 0}, 'timeout 0 must be more than 0 seconds'),
-    ({'nodes': TRIO, 'interval': -1}, 'interval -1 must be more than 0 seconds'),
-    ({'nodes': TRIO, 'wait_timeout': -5}, 'wait_timeout -5 must be 0 (check once) or more seconds'),
-    ({'nodes': TRIO, 'ca_path': '/nonexistent/ca.crt'},
-     'ca_path /nonexistent/ca.crt is not a readable file; give the path of a PEM file'),
+    ({'nodes': TRIO, 'max_lag': -1}, 'max_lag -1 must be 0 or more bytes'),
     ({'nodes': TRIO, 'validate': 'all'}, 'value of validate must be one of: ready, quorum, leader, none'),
     ({'nodes': TRIO, 'url_username': 'ops'}, 'parameters are required together: url_username, url_password'),
     ({'nodes': TRIO, 'client_key': '/k.pem'}, 'missing parameter(s) required by \'client_key\': client_cert'),
@@ -206,24 +178,6 @@ def test_bad_options_fail_with_a_clear_message(monkeypatch, args, message):
     result = run(args, AnsibleFailJson)
     assert message in result['msg']
     assert nodes.calls == []
-
-
-def test_errors_are_reported_together(monkeypatch):
-    serve(monkeypatch, 'healthy_trio')
-    result = run({'nodes': ['a:0'], 'timeout': 0}, AnsibleFailJson)
-    assert 'timeout 0 must be' in result['msg'] and "node 'a:0' has port '0'" in result['msg']
-
-
-def test_argument_spec_matches_the_documentation():
-    documented = yaml.safe_load(cluster_status.DOCUMENTATION)['options']
-    documented.update(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
-    spec = cluster_status.argument_spec()
-    assert sorted(documented) == sorted(spec)
-    for name, option in spec.items():
-        assert documented[name]['type'] == option['type'], name
-        assert documented[name].get('default') == option.get('default'), name
-        assert documented[name].get('choices') == option.get('choices'), name
-    assert spec['url_password']['no_log'] is True
 
 
 def test_member_waits_until_the_restarted_node_is_a_follower(monkeypatch):
@@ -254,3 +208,60 @@ def test_member_must_be_one_of_the_nodes(monkeypatch):
     assert result['msg'] == ('members 10.0.1.14 are not among nodes (10.0.1.11:2113, 10.0.1.12:2113, 10.0.1.13:2113); '
                              'give them as they appear there')
     assert nodes.calls == []
+
+
+def test_deeply_nested_gossip_is_that_node_s_problem_not_a_traceback(monkeypatch):
+    nodes = serve(monkeypatch, 'healthy_trio')
+
+    def nested_for_n3(url, **kwargs):
+        if host_of(url) == '10.0.1.13':
+            return Reply(b'{"members": ' + b'[' * 200000 + b'}')
+        return nodes(url, **kwargs)
+    monkeypatch.setattr(gossip_client, 'open_url', nested_for_n3)
+    result = run({'nodes': TRIO, 'validate': 'quorum'})
+    assert result['unreachable_nodes'] == [dict(
+        node='10.0.1.13:2113', url='https://10.0.1.13:2113/gossip',
+        error="10.0.1.13:2113 answered /gossip with JSON nested too deeply to be a gossip document: "
+              "'{\"members\": %s...'." % ('[' * 48))]
+
+
+def serve_clocks(monkeypatch, ahead):
+    """healthy_trio, each node's own entry stamped now (by this clock) plus ahead[host] seconds."""
+    def opener(url, **kwargs):
+        document = gossip_document('healthy_trio', NODES[host_of(url)])
+        stamp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=ahead.get(host_of(url), 0))
+        for member in document['members']:
+            if member['httpEndPointIp'] == host_of(url):
+                member['timeStamp'] = stamp.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+        return Reply(json.dumps(document).encode())
+    monkeypatch.setattr(gossip_client, 'open_url', opener)
+
+
+def test_clock_skew_is_reported_and_within_the_limit_passes(monkeypatch):
+    serve_clocks(monkeypatch, {})
+    result = run({'nodes': TRIO, 'max_clock_skew': 1})
+    assert result['max_clock_skew_s'] < 0.5 and result['clock_skew']['skew_s'] == result['max_clock_skew_s']
+    assert [o['node'] for o in result['clock_offsets']] == ['10.0.1.11:2113', '10.0.1.12:2113', '10.0.1.13:2113']
+    assert all(abs(o['offset_s'] - 1.0) < 0.5 for o in result['clock_offsets'])
+
+
+def test_clock_skew_past_the_limit_fails_naming_the_nodes(monkeypatch):
+    serve_clocks(monkeypatch, {'10.0.1.13': -30})
+    result = run({'nodes': TRIO, 'max_clock_skew': 5}, AnsibleFailJson)
+    assert result['clock_skew']['nodes'][1] == '10.0.1.13:2113'
+    assert 29 < result['max_clock_skew_s'] < 31
+    assert result['msg'].startswith('EventStoreDB cluster is ready, validate=ready not met after 1 check(s) in ')
+    assert ': The clocks of 10.0.1.1' in result['msg'] and ' and 10.0.1.13:2113 are 30.0 s apart (at least 2' in result['msg']
+    assert result['msg'].endswith('more than max_clock_skew 5 s; synchronise them (chrony, NTP).')
+
+
+def test_without_max_clock_skew_a_skew_is_only_reported(monkeypatch):
+    serve_clocks(monkeypatch, {'10.0.1.13': -30})
+    assert run({'nodes': TRIO})['max_clock_skew_s'] > 29
+
+
+def test_every_result_key_is_documented(monkeypatch):
+    serve(monkeypatch, 'healthy_trio')
+    result = run({'nodes': TRIO, 'members': ['10.0.1.12']})
+    documented = set(yaml.safe_load(cluster_status.RETURN)) | {'changed'}
+    assert set(result) - {'invocation'} == documented
