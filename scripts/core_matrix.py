@@ -21,7 +21,7 @@ REPO = pathlib.Path(__file__).resolve().parents[1]
 VERSIONS = ("2.17.14", "2.18.12")
 TESTS = ("tests/unit", "tests/integration/test_role_preflight.py")
 # Test libraries taken at requirements.txt's pins; ansible-core brings its own dependencies.
-LIBRARIES = ("pytest", "cryptography", "boto3", "botocore", "jsonschema", "requests")
+LIBRARIES = ("pytest", "cryptography", "boto3", "botocore", "jsonschema", "requests", "moto")
 
 
 def claimed_floor():
@@ -32,7 +32,7 @@ def claimed_floor():
 def pins():
     lines = (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
     wanted = {name.lower() for name in LIBRARIES}
-    return [line.split()[0] for line in lines if line.split("==")[0].strip().lower() in wanted]
+    return [line.split()[0] for line in lines if re.split(r"[\[=]", line)[0].strip().lower() in wanted]
 
 
 def ensure_venv(version):
