@@ -8,9 +8,7 @@ import os
 import pathlib
 import subprocess
 
-from ansible_collections.esdb.cluster.tests.lib.role_files import REPO
-
-VENV_BIN = REPO / ".venv" / "bin"
+from ansible_collections.esdb.cluster.tests.lib.role_files import REPO, VENV_BIN
 
 
 def environment():
