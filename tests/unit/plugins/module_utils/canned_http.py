@@ -4,6 +4,7 @@ Imported as ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.can
 beside the fixtures, in a folder every unit and mutation run brings along.
 """
 
+import contextlib
 import io
 import json
 from pathlib import Path
@@ -11,7 +12,19 @@ from urllib.error import URLError
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from ansible.module_utils.common.text.converters import to_bytes
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core before 2.19: modules read their arguments from basic._ANSIBLE_ARGS
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}))
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
 
 from ansible_collections.esdb.cluster.plugins.module_utils.gossip import parse_gossip
 

@@ -6,13 +6,12 @@ import json
 import pytest
 import yaml
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.esdb.cluster.plugins.module_utils import account_password as password_utils
 from ansible_collections.esdb.cluster.plugins.module_utils import admin_client, gossip_client
 from ansible_collections.esdb.cluster.plugins.modules import account_password, cluster_status, leader_resign
-from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import ModuleFail, run_module
+from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import ModuleFail, patch_module_args, run_module
 
 MODULES = {
     'cluster_status': (cluster_status, {}),
