@@ -12,7 +12,7 @@ export PATH := $(CURDIR)/$(VENV):$(PATH)
 # bad input to; the integration stage runs it, so it is not listed here.)
 MOLECULE_SCENARIOS ?= default insecure existing_hosts failover rolling scale
 
-.PHONY: help bootstrap docker images demo demo-down test lint sanity unit mutation twin integration molecule clean
+.PHONY: help bootstrap docker images demo demo-down test lint sanity core-matrix unit mutation twin integration molecule clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,8 +40,12 @@ lint: bootstrap ## ansible-lint (production profile) and yamllint
 	$(VENV)/ansible-lint --offline -q
 	$(VENV)/yamllint --strict .
 
-sanity: bootstrap ## ansible-test sanity, with no ignore files
+sanity: bootstrap ## ansible-test sanity, with no ignore files, and the modules' Python 3.8 floor
 	scripts/sanity.sh
+	scripts/check_target_python.sh
+
+core-matrix: bootstrap ## the controller-side tests on every ansible-core release meta/runtime.yml claims
+	$(VENV)/python scripts/core_matrix.py
 
 unit: bootstrap ## pytest unit tests of plugins/ and module_utils/
 	$(VENV)/pytest -q tests/unit

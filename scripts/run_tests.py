@@ -36,10 +36,12 @@ DOCKER_STAGES = ("twin", "integration", "e2e")
 
 def stages(molecule_scenarios, extra):
     yield "sanity", ["scripts/sanity.sh"]
+    yield "target-python", ["scripts/check_target_python.sh"]
     yield "ansible-lint", [os.path.join(VENV_BIN, "ansible-lint"), "--offline", "-q"]
     yield "yamllint", [os.path.join(VENV_BIN, "yamllint"), "--strict", "."]
     yield "unit", pytest("tests/unit")
     yield "mutation", [os.path.join(VENV_BIN, "python"), "scripts/mutation.py", "--bounded"]
+    yield "core-matrix", [os.path.join(VENV_BIN, "python"), "scripts/core_matrix.py"]
     yield "twin", pytest("tests/twin/tests")
     yield "integration", pytest("tests/integration")
     for scenario in molecule_scenarios:
