@@ -126,9 +126,9 @@ def role_input_problems(values, host, known_hosts=()):
     if 'eventstore_version' in values:
         version = values['eventstore_version']
         if not (isinstance(version, str) and _VERSION.match(version)):
+            why = ' (YAML reads an unquoted 22.10 as the number 22.1)' if isinstance(version, float) else ''
             problems.append(said + "eventstore_version must be the full package version as quoted text x.y.z, for "
-                            "example '22.10.0', not %s%s." % (shown(version), ' (YAML reads an unquoted 22.10 as the '
-                                                                            'number 22.1)' if isinstance(version, float) else ''))
+                            "example '22.10.0', not %s%s." % (shown(version), why))
     # 22.10 reads the ProjectionType name in any letter case.
     if 'eventstore_run_projections' in values and str(values['eventstore_run_projections']).lower() not in [
             p.lower() for p in PROJECTIONS]:
