@@ -66,13 +66,12 @@ def cluster_layout(nodes, members, group='eventstore', leaving=()):
         if name in by_name:
             parsed[name] = _node(by_name[name], problems)
     settings = _shared_settings(parsed, problems)
-    problems += _cluster_tag_problems(group, parsed, by_name)
 
     voters = [name for name in parsed if not parsed[name]['read_only']]
     replicas = [name for name in parsed if parsed[name]['read_only']]
     size = len(voters)
     problems += _size_problems(group, voters, replicas, settings, bool(missing))
-    problems += _duplicate_address_problems(group, parsed)
+    problems += _membership_problems(group, parsed)
     if any(leaving_nodes[name] in [n['address'] for n in parsed.values()] for name in leaving_nodes):
         problems.append('A leaving host has the address of a member: %s.' % ', '.join(
             '%s=%s' % item for item in leaving_nodes.items()))
@@ -125,7 +124,7 @@ def _node(raw, problems):
     name = raw['name']
     node = dict(name=name, names=[str(n) for n in raw.get('names') or [] if n],
                 config=raw.get('config') or {}, extra_sans=raw.get('extra_sans') or [],
-                settings=raw.get('settings') or {})
+                settings=raw.get('settings') or {}, cluster=str(raw.get('cluster') or '').strip())
     node['read_only'] = _checked(problems, to_bool, raw.get('read_only', False), False,
                                  'eventstore_read_only_replica of host %s' % name)
     node['port'] = _checked(problems, to_port, raw.get('http_port', DEFAULT_HTTP_PORT), DEFAULT_HTTP_PORT,
@@ -194,11 +193,11 @@ def _shared_settings(parsed, problems):
     return settings
 
 
-def _cluster_tag_problems(group, parsed, by_name):
+def _cluster_tag_problems(group, parsed):
     """Members tagged for different clusters (eventstore_cluster, set by the ec2_nodes inventory)."""
     tags = {}
-    for name in parsed:
-        tags.setdefault(str(by_name[name].get('cluster') or '').strip(), []).append(name)
+    for name, node in parsed.items():
+        tags.setdefault(node['cluster'], []).append(name)
     if len(tags) < 2:
         return []
     return ["Members of group '%s' belong to different clusters (eventstore_cluster): %s. One inventory group "
@@ -224,6 +223,11 @@ def _size_problems(group, voters, replicas, settings, incomplete):
                 'smaller odd one. Use %d or %d voting nodes, or set eventstore_allow_even_cluster_size: true.'
                 % (size, ', '.join(voters), size - 1, size + 1)]
     return []
+
+
+def _membership_problems(group, parsed):
+    """Members of another cluster, and members sharing one address."""
+    return _cluster_tag_problems(group, parsed) + _duplicate_address_problems(group, parsed)
 
 
 def _duplicate_address_problems(group, parsed):
@@ -318,7 +322,7 @@ def bad_extra_sans(extra_sans):
         else:
             # A name whose last label is all digits is a mistyped address, not a host name.
             good = (not text.startswith('DNS:') and _is_ip(bare)) or bool(
-                _DNS_NAME.match(bare) and not bare.rsplit('.', 1)[-1].isdigit())
+                _DNS_NAME.match(bare) and not bare.split('.')[-1].isdigit())
         if not good:
             bad.append(text)
     return bad

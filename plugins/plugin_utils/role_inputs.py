@@ -209,7 +209,7 @@ def _text_problems(name, value):
 
 
 def config_problems(config, numbers=None):
-    """eventstore_config: a mapping of option names to single one-line values the role does not own."""
+    """eventstore_config: option names the role does not own, each with one-line values."""
     if not isinstance(config, dict):
         return ['eventstore_config must be a mapping of eventstore.conf options, not %s.' % shown(config)]
     owned = {option.lower(): option for option in OWNED_OPTIONS}
@@ -229,16 +229,22 @@ def config_problems(config, numbers=None):
                                                  else 'the role installs PEM keys, which need no password'))
         elif value is None:
             problems.append('eventstore_config has no value for %s (null); give a value or remove the key.' % key)
-        elif isinstance(value, (dict, list)):
-            problems.append('eventstore_config %s must be a single value, not a %s: %s.'
-                            % (key, 'mapping' if isinstance(value, dict) else 'list', shown(value)))
-        elif isinstance(value, str) and _CONTROL.search(value):
+        elif isinstance(value, dict):
+            problems.append('eventstore_config %s must be a single value or a list, not a mapping: %s.'
+                            % (key, shown(value)))
+        elif any(isinstance(item, str) and _CONTROL.search(item) for item in _items(value)):
             problems.append('eventstore_config %s contains a control character (a line break or tab): %s; give '
                             'it on one line.' % (key, shown(value)))
-        elif not isinstance(value, (str, int, float)):
-            problems.append('eventstore_config %s must be text, a number or true/false, not %s.' % (key, shown(value)))
+        elif not all(isinstance(item, (str, int, float)) for item in _items(value)):
+            problems.append('eventstore_config %s must be text, a number, true/false or a list of those, not %s.'
+                            % (key, shown(value)))
     problems += _config_port_problems(config, numbers or {})
     return problems
+
+
+def _items(value):
+    """A value's items: a YAML list (22.10 joins it with commas) or the value itself."""
+    return value if isinstance(value, list) else [value]
 
 
 def _config_port_problems(config, numbers):

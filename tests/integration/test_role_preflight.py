@@ -124,7 +124,7 @@ BAD_INPUTS = {
     "config null value": (None, {"eventstore_config": {"Db": None}},
                           "Host n1: eventstore_config has no value for Db (null)"),
     "config mapping value": (None, {"eventstore_config": {"Db": {"path": "/x"}}},
-                             "Host n1: eventstore_config Db must be a single value, not a mapping"),
+                             "Host n1: eventstore_config Db must be a single value or a list, not a mapping"),
     "config value with a line break": (None, {"eventstore_config": {"Db": "/x\nInsecure: true"}},
                                        "Host n1: eventstore_config Db contains a control character"),
     "config secret": (None, {"eventstore_config": {"CertificatePassword": "pfx-Secret-1"}},

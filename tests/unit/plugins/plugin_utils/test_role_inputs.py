@@ -171,9 +171,16 @@ BAD = [
     ('config null', dict(eventstore_config={'Db': None}),
      'Host n1: eventstore_config has no value for Db (null); give a value or remove the key.'),
     ('config mapping value', dict(eventstore_config={'Db': {'path': '/x'}}),
-     "Host n1: eventstore_config Db must be a single value, not a mapping: {'path': '/x'}."),
-    ('config list value', dict(eventstore_config={'Db': ['/x']}),
-     "Host n1: eventstore_config Db must be a single value, not a list: ['/x']."),
+     "Host n1: eventstore_config Db must be a single value or a list, not a mapping: {'path': '/x'}."),
+    ('config list with a null', dict(eventstore_config={'IntHostAdvertiseAs': ['a', None]}),
+     "Host n1: eventstore_config IntHostAdvertiseAs must be text, a number, true/false or a list of those, not "
+     "['a', None]."),
+    ('config nested list', dict(eventstore_config={'IntHostAdvertiseAs': [['a']]}),
+     "Host n1: eventstore_config IntHostAdvertiseAs must be text, a number, true/false or a list of those, not "
+     "[['a']]."),
+    ('config list item with a line break', dict(eventstore_config={'Db': ['ok', 'x\nInsecure: true']}),
+     "Host n1: eventstore_config Db contains a control character (a line break or tab): ['ok', 'x\\nInsecure: true']; "
+     'give it on one line.'),
     ('config value with a line break', dict(eventstore_config={'Db': '/x\nInsecure: true'}),
      "Host n1: eventstore_config Db contains a control character (a line break or tab): '/x\\nInsecure: true'; "
      'give it on one line.'),
@@ -246,7 +253,8 @@ def test_only_variables_given_are_checked_and_restart_hosts_unchecked_without_kn
 
 def test_good_config_and_drop_in_values():
     assert config_problems({'Db': '/data', 'NodePriority': 5, 'EnableAtomPubOverHttp': True, 'ExtTcpPort': 1113,
-                            'ChunksCacheSize': 536871424.0}, {'eventstore_http_port': 2113}) == []
+                            'ChunksCacheSize': 536871424.0, 'IntHostAdvertiseAs': ['a', 1, True]},
+                           {'eventstore_http_port': 2113}) == []
     assert dropin_problems({'TimeoutStartSec': 90, 'Nice': '5', 'NoNewPrivileges': True}) == []
 
 
