@@ -14,7 +14,7 @@ source=${ESDB_SOURCE:-twin}
 if [ "${1:-up}" = down ]; then
   tests/twin/ec2/ec2twin down
   tests/twin/twinctl down --network "$network"
-  rm -rf inventories/local/.eventstore-pki .cache/twin
+  rm -rf "${XDG_DATA_HOME:-$HOME/.local/share}/esdb.cluster/demo-pki" .cache/twin
   echo "demo removed"
   exit 0
 fi

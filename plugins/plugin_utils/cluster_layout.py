@@ -71,7 +71,7 @@ def cluster_layout(nodes, members, group='eventstore', leaving=()):
     replicas = [name for name in parsed if parsed[name]['read_only']]
     size = len(voters)
     problems += _size_problems(group, voters, replicas, settings, bool(missing))
-    problems += _duplicate_address_problems(group, parsed)
+    problems += _membership_problems(group, parsed)
     if any(leaving_nodes[name] in [n['address'] for n in parsed.values()] for name in leaving_nodes):
         problems.append('A leaving host has the address of a member: %s.' % ', '.join(
             '%s=%s' % item for item in leaving_nodes.items()))
@@ -124,7 +124,7 @@ def _node(raw, problems):
     name = raw['name']
     node = dict(name=name, names=[str(n) for n in raw.get('names') or [] if n],
                 config=raw.get('config') or {}, extra_sans=raw.get('extra_sans') or [],
-                settings=raw.get('settings') or {})
+                settings=raw.get('settings') or {}, cluster=str(raw.get('cluster') or '').strip())
     node['read_only'] = _checked(problems, to_bool, raw.get('read_only', False), False,
                                  'eventstore_read_only_replica of host %s' % name)
     node['port'] = _checked(problems, to_port, raw.get('http_port', DEFAULT_HTTP_PORT), DEFAULT_HTTP_PORT,
@@ -135,9 +135,7 @@ def _node(raw, problems):
     node['address'] = '%s:%d' % (node['ip'], node['port'])
     bad = bad_extra_sans(node['extra_sans'])
     if bad:
-        problems.append('Host %s: eventstore_extra_sans has entries that are neither an IP address nor a DNS '
-                        "name: %s. Use plain names ('db1.example.com', '10.0.0.5') or the IP:/DNS: prefixed form."
-                        % (name, ', '.join(bad)))
+        problems.append('Host %s: %s' % (name, extra_sans_sentence(bad)))
     return node
 
 
@@ -156,6 +154,12 @@ def _address(name, addresses, problems):
         value = str(addresses.get(key) or '').strip()
         if not value:
             continue
+        if _is_ip(value) and ':' in value:
+            # 22.10 splits each GossipSeed entry at its first ':' (ParseGossipEndPoint in
+            # src/EventStore.Core/ClusterVNodeOptions.Framework.cs), so no IPv6 form can be a seed.
+            problems.append('Host %s: %s %r is an IPv6 address; EventStoreDB 22.10 cannot read one in GossipSeed, '
+                            'so cluster nodes need IPv4 addresses.' % (name, source, value))
+            return value
         if _is_ip(value):
             return value
         if key in ('node_ip', 'private_ip'):
@@ -189,6 +193,19 @@ def _shared_settings(parsed, problems):
     return settings
 
 
+def _cluster_tag_problems(group, parsed):
+    """Members tagged for different clusters (eventstore_cluster, set by the ec2_nodes inventory)."""
+    tags = {}
+    for name, node in parsed.items():
+        tags.setdefault(node['cluster'], []).append(name)
+    if len(tags) < 2:
+        return []
+    return ["Members of group '%s' belong to different clusters (eventstore_cluster): %s. One inventory group "
+            'is one cluster: select a single cluster in the inventory (the clusters option of '
+            'esdb.cluster.ec2_nodes) or give each cluster its own group.' % (group, '; '.join(
+                '%s on %s' % (repr(tag) if tag else 'none', ', '.join(names)) for tag, names in tags.items()))]
+
+
 def _size_problems(group, voters, replicas, settings, incomplete):
     if incomplete:
         return []
@@ -206,6 +223,11 @@ def _size_problems(group, voters, replicas, settings, incomplete):
                 'smaller odd one. Use %d or %d voting nodes, or set eventstore_allow_even_cluster_size: true.'
                 % (size, ', '.join(voters), size - 1, size + 1)]
     return []
+
+
+def _membership_problems(group, parsed):
+    """Members of another cluster, and members sharing one address."""
+    return _cluster_tag_problems(group, parsed) + _duplicate_address_problems(group, parsed)
 
 
 def _duplicate_address_problems(group, parsed):
@@ -290,9 +312,25 @@ def _sans(node, config):
 
 
 def bad_extra_sans(extra_sans):
-    """Entries of eventstore_extra_sans that are neither an IP address nor a DNS name."""
-    return [str(entry) for entry in extra_sans
-            if not (_is_ip(re.sub(r'^(IP|DNS):', '', str(entry))) or _DNS_NAME.match(re.sub(r'^(IP|DNS):', '', str(entry))))]
+    """Entries of eventstore_extra_sans that are not what they say: IP: an IP address, DNS: or none a DNS name."""
+    bad = []
+    for entry in extra_sans:
+        text = str(entry)
+        bare = re.sub(r'^(IP|DNS):', '', text)
+        if text.startswith('IP:'):
+            good = _is_ip(bare)
+        else:
+            # A name whose last label is all digits is a mistyped address, not a host name.
+            good = (not text.startswith('DNS:') and _is_ip(bare)) or bool(
+                _DNS_NAME.match(bare) and not bare.split('.')[-1].isdigit())
+        if not good:
+            bad.append(text)
+    return bad
+
+
+def extra_sans_sentence(bad):
+    return ("eventstore_extra_sans has entries that are not an IP address (plain or IP:) or a DNS name (plain or "
+            "DNS:): %s. Use names like 'db1.example.com', 'IP:10.0.0.5'." % ', '.join(bad))
 
 
 def _is_ip(text):

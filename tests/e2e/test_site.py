@@ -68,7 +68,8 @@ def test_demo_down_removes_everything(demo):
                               capture_output=True, text=True, check=True)
     assert networks.stdout.split() == []
     for generated in (".cache/twin/ec2twin.json", "inventories/local/group_vars/all/twin_subnet.yml",
-                      "inventories/local/.eventstore-pki"):
+                      os.path.join(os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"),
+                                   "esdb.cluster", "demo-pki")):
         assert not os.path.exists(os.path.join(ROOT, generated)), generated
     rc, output = run("tests/twin/ec2/ec2twin", "status")
     assert rc == 0 and json.loads(output)["moto_alive"] is False, output

@@ -2,6 +2,7 @@
 import glob
 import json
 import os
+import shutil
 import subprocess
 import tarfile
 
@@ -98,3 +99,19 @@ def test_playbook_syntax(playbook):
     # A throwaway inventory: the syntax check must reach nothing, AWS least of all.
     run(os.path.join(BIN, "ansible-playbook"), "--syntax-check", "-i", "localhost,", playbook,
         env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections")))
+
+
+def test_build_from_a_tree_with_controller_pki_ships_no_key(tmp_path):
+    """A CA key left next to an inventory (an old default) or anywhere else never reaches the tarball."""
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT, str(tree), ignore=shutil.ignore_patterns(".venv", ".collections", ".git", ".cache"))
+    pki = tree / "inventories" / "aws" / ".eventstore-pki" / "esdb"
+    (pki / "nodes" / "esdb-1").mkdir(parents=True)
+    for path in (pki / "ca.key", pki / "ca.crt", pki / "nodes" / "esdb-1" / "node.key", tree / "roles" / "stray.key"):
+        path.write_text("-----BEGIN RSA PRIVATE KEY-----\n")
+    out = tmp_path / "build"
+    run(os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(out), cwd=str(tree))
+    with tarfile.open(out / ("esdb-cluster-%s.tar.gz" % GALAXY["version"])) as tar:
+        names = tar.getnames()
+    assert "roles/eventstore/tasks/pki.yml" in names  # the build did take the tree
+    assert [n for n in names if n.endswith(".key") or ".eventstore-pki" in n] == []

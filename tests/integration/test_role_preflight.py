@@ -6,6 +6,7 @@ installed or written; each bad input must stop the play with a message naming th
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -84,11 +85,13 @@ BAD = {
                           "TelemetryOptout, a 23.10+ option with no 22.10 equivalent"),
     "pre-22.10 option": (None, {"eventstore_config": {"ExtHttpPort": 2114}},
                          "ExtHttpPort, which does not exist in 22.10; use HttpPort"),
-    "option twice in different case": (None, {"eventstore_config": {"clustersize": 3}},
-                                       "would contain ClusterSize and clustersize"),
+    "option twice in different case": (None, {"eventstore_config": {"NodePriority": 1, "nodepriority": 3}},
+                                       "would contain NodePriority and nodepriority"),
     "missing ops password": (None, {"eventstore_ops_password": ""}, "A secure cluster needs eventstore_admin_password"),
     "default admin password": (None, {"eventstore_admin_password": "changeit"}, "neither may be 'changeit'"),
-    "bad extra SAN": (None, {"eventstore_extra_sans": ["db 1"]}, "eventstore_extra_sans has entries that are neither"),
+    "bad extra SAN": (None, {"eventstore_extra_sans": ["db 1"]},
+                      "Host n1: eventstore_extra_sans has entries that are not an IP address (plain or IP:) or a DNS "
+                      "name (plain or DNS:): db 1."),
     "CA cert without key": (None, {"eventstore_ca_cert": "/etc/hostname"},
                             "eventstore_ca_cert='/etc/hostname' and eventstore_ca_key='' (set together)"),
     "Debian without a repository of its own": (None, {"eventstore_apt_repo_url": ""},
@@ -98,6 +101,83 @@ BAD = {
 }
 
 
+# Each value the role must refuse before anything changes: (host vars, extra vars, the sentence).
+BAD_INPUTS = {
+    "string boolean not in the argument spec": (None, {"eventstore_restart_force": "maybe"},
+                                                "Host n1: eventstore_restart_force must be true or false, not 'maybe'."),
+    "port 0": (None, {"eventstore_http_port": 0},
+               "Host n1: eventstore_http_port must be a port number from 1 to 65535, not 0."),
+    "port above 65535 on one host": ({"n2": {"eventstore_int_tcp_port": 70000}}, None,
+                                     "Host n2: eventstore_int_tcp_port must be a port number from 1 to 65535, not 70000."),
+    "HTTP port equal to TCP port": (None, {"eventstore_int_tcp_port": 2113},
+                                    "Host n1: eventstore_http_port and eventstore_int_tcp_port are both 2113"),
+    "ExtTcpPort equal to TCP port": (None, {"eventstore_config": {"ExtTcpPort": 1112}},
+                                     "Host n1: eventstore_config ExtTcpPort is 1112, the port of IntTcpPort"),
+    "config overrides ClusterSize": (None, {"eventstore_config": {"ClusterSize": 1}},
+                                     "Host n1: eventstore_config sets ClusterSize, which the role derives from the "
+                                     "members of the inventory group"),
+    "config overrides Insecure": ({"n3": {"eventstore_config": {"Insecure": True}}}, None,
+                                  "Host n3: eventstore_config sets Insecure, which the role derives from eventstore_insecure"),
+    "config overrides GossipSeed": (None, {"eventstore_config": {"GossipSeed": "10.9.9.9:2113"}},
+                                    "Host n1: eventstore_config sets GossipSeed"),
+    "config sets WhatIf": (None, {"eventstore_config": {"WhatIf": True}}, "Host n1: eventstore_config sets WhatIf"),
+    "config null value": (None, {"eventstore_config": {"Db": None}},
+                          "Host n1: eventstore_config has no value for Db (null)"),
+    "config mapping value": (None, {"eventstore_config": {"Db": {"path": "/x"}}},
+                             "Host n1: eventstore_config Db must be a single value or a list, not a mapping"),
+    "config value with a line break": (None, {"eventstore_config": {"Db": "/x\nInsecure: true"}},
+                                       "Host n1: eventstore_config Db contains a control character"),
+    "config secret": (None, {"eventstore_config": {"CertificatePassword": "pfx-Secret-1"}},
+                      "Host n1: eventstore_config sets CertificatePassword, a secret that would show in --diff"),
+    "drop-in value with a line break": (None, {"eventstore_systemd_service_extra":
+                                               {"Nice": "5\nExecStartPre=/bin/touch /tmp/pwned"}},
+                                        "Host n1: eventstore_systemd_service_extra Nice contains a control character"),
+    "drop-in key not a directive": (None, {"eventstore_systemd_service_extra": {"ExecStartPre=/bin/sh #": "x"}},
+                                    "which is not a systemd directive name"),
+    "cluster name with a path": (None, {"eventstore_cluster_name": "../../etc"},
+                                 "Host n1: eventstore_cluster_name must be a name of letters, digits, '.', '_' and "
+                                 "'-' (no '/', no '..'), not '../../etc'"),
+    "cluster name with a line break": (None, {"eventstore_cluster_name": "esdb\nInsecure: true"},
+                                       "Host n1: eventstore_cluster_name must be a name of letters"),
+    "version as a number": (None, {"eventstore_version": 22.10},
+                            "Host n1: eventstore_version must be the full package version as quoted text x.y.z, for "
+                            "example '22.10.0', not 22.1 (YAML reads an unquoted 22.10 as the number 22.1)."),
+    "CA valid 0 days": (None, {"eventstore_ca_valid_days": 0},
+                        "Host n1: eventstore_ca_valid_days must be a whole number of days from 1 to 36500, not 0."),
+    "renew days not below valid days": (None, {"eventstore_cert_renew_days": 825},
+                                        "Host n1: eventstore_cert_renew_days (825) must be smaller than "
+                                        "eventstore_cert_valid_days (825)"),
+    "negative wait timeout": (None, {"eventstore_wait_timeout": -1},
+                              "Host n1: eventstore_wait_timeout must be a whole number of seconds from 1"),
+    "SANs as a string": (None, {"eventstore_extra_sans": "db1.example.com"},
+                         "Host n1: eventstore_extra_sans must be a list, not the text 'db1.example.com'"),
+    "SAN IP that is no IP": (None, {"eventstore_extra_sans": ["IP:999.1.1.1", "IP:example.com"]},
+                             "DNS:): IP:999.1.1.1, IP:example.com."),
+    "restart host outside the cluster": (None, {"eventstore_restart_hosts": ["n9"]},
+                                         "Host n1: eventstore_restart_hosts names n9, which is not a member"),
+    "node address 10.0.0.300": ({"n2": {"eventstore_node_ip": "10.0.0.300"}}, None,
+                                "Host n2: eventstore_node_ip '10.0.0.300' is not an IP address"),
+    "host name as node address": ({"n2": {"eventstore_node_ip": "db2.example.com"}}, None,
+                                  "Host n2: eventstore_node_ip 'db2.example.com' is not an IP address"),
+    "trailing space hides no duplicate": ({"n3": {"eventstore_node_ip": "10.0.0.11 "}}, None,
+                                          "Hosts n1 and n3 of group 'eventstore' share the node address 10.0.0.11"),
+    "IPv6 node address": ({"n1": {"eventstore_node_ip": "fd00::11"}}, None,
+                          "Host n1: eventstore_node_ip 'fd00::11' is an IPv6 address; EventStoreDB 22.10 cannot read "
+                          "one in GossipSeed"),
+    "members of two clusters": ({"n1": {"eventstore_cluster": "esdb"}, "n2": {"eventstore_cluster": "esdb"},
+                                 "n3": {"eventstore_cluster": "other"}}, None,
+                                "Members of group 'eventstore' belong to different clusters (eventstore_cluster): "
+                                "'esdb' on n1, n2; 'other' on n3."),
+}
+
+
+def fingerprint(path):
+    """Every file under path with its content, or None when path does not exist."""
+    if not path.exists():
+        return None
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_input_stops_in_preflight_with_a_clear_message(tmp_path, case):
     host_vars, extra_vars, message = BAD[case]
@@ -105,6 +185,23 @@ def test_bad_input_stops_in_preflight_with_a_clear_message(tmp_path, case):
     assert rc != 0
     assert message in output, output[-3000:]
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_value_is_named_and_nothing_changes(tmp_path, case):
+    host_vars, extra_vars, message = BAD_INPUTS[case]
+    pki = tmp_path / "pki"
+    (pki / "nodes" / "n1").mkdir(parents=True)
+    (pki / "ca.crt").write_text("existing CA\n")
+    (pki / "nodes" / "n1" / "node.crt").write_text("existing node certificate\n")
+    live = [Path("/etc/eventstore"), Path("/etc/systemd/system/eventstore.service.d")]
+    before = [fingerprint(pki)] + [fingerprint(path) for path in live]
+    rc, output = preflight(tmp_path, host_vars=host_vars, extra_vars=dict(extra_vars or {}, eventstore_pki_dir=str(pki)))
+    assert rc != 0
+    assert message in output, output[-3000:]
+    assert "Traceback" not in output and "pfx-Secret-1" not in output
+    assert "fatal: [" in output and "PLAY RECAP" in output
+    assert [fingerprint(pki)] + [fingerprint(path) for path in live] == before
 
 
 def test_string_false_from_the_command_line_keeps_tls_on(tmp_path):

@@ -143,8 +143,29 @@ PROBLEMS = [
      'case, and EventStoreDB rejects duplicate keys. Spell eventstore_config keys exactly as the role does '
      '(ClusterSize).'),
     ('bad extra SAN', lambda h: ([dict(h[0], extra_sans=['bad name!'])] + h[1:], None),
-     "Host n1: eventstore_extra_sans has entries that are neither an IP address nor a DNS name: bad name!. "
-     "Use plain names ('db1.example.com', '10.0.0.5') or the IP:/DNS: prefixed form."),
+     "Host n1: eventstore_extra_sans has entries that are not an IP address (plain or IP:) or a DNS name (plain or "
+     "DNS:): bad name!. Use names like 'db1.example.com', 'IP:10.0.0.5'."),
+    ('host name as address', lambda h: ([dict(h[0], addresses=dict(node_ip='db1.example.com'))] + h[1:], None),
+     "Host n1: eventstore_node_ip 'db1.example.com' is not an IP address; give the IP the other nodes reach it at."),
+    ('trailing space does not hide a duplicate',
+     lambda h: (h[:2] + [dict(h[2], addresses=dict(node_ip='10.0.1.11 '))], None),
+     "Hosts n1 and n3 of group 'eventstore' share the node address 10.0.1.11; every node needs its own "
+     'address (eventstore_node_ip / private_ip_address).'),
+    ('IPv6 node address', lambda h: ([dict(h[0], addresses=dict(node_ip='fd00::11'))] + h[1:], None),
+     "Host n1: eventstore_node_ip 'fd00::11' is an IPv6 address; EventStoreDB 22.10 cannot read one in GossipSeed, "
+     'so cluster nodes need IPv4 addresses.'),
+    ('IPv6 private address', lambda h: ([dict(h[0], addresses=dict(private_ip='fd00::11'))] + h[1:], None),
+     "Host n1: private_ip_address 'fd00::11' is an IPv6 address; EventStoreDB 22.10 cannot read one in GossipSeed, "
+     'so cluster nodes need IPv4 addresses.'),
+    ('members of two clusters', lambda h: ([dict(n, cluster='esdb') for n in h[:2]] + [dict(h[2], cluster='other')],
+                                           None),
+     "Members of group 'eventstore' belong to different clusters (eventstore_cluster): 'esdb' on n1, n2; 'other' on "
+     'n3. One inventory group is one cluster: select a single cluster in the inventory (the clusters option of '
+     'esdb.cluster.ec2_nodes) or give each cluster its own group.'),
+    ('tagged beside untagged', lambda h: ([dict(h[0], cluster=' esdb ')] + h[1:], None),
+     "Members of group 'eventstore' belong to different clusters (eventstore_cluster): 'esdb' on n1; none on "
+     'n2, n3. One inventory group is one cluster: select a single cluster in the inventory (the clusters option of '
+     'esdb.cluster.ec2_nodes) or give each cluster its own group.'),
     ('bad port', lambda h: ([dict(h[0], http_port='65536')] + h[1:], None),
      "Eventstore_http_port of host n1 must be a port number from 1 to 65535, not '65536'."),
     ('bad boolean', lambda h: ([dict(h[0], read_only='maybe')] + h[1:], None),
@@ -484,11 +505,20 @@ def test_bad_extra_sans(entry):
     assert bad_extra_sans([entry, 'good']) == [entry]
 
 
+@pytest.mark.parametrize('entry', ['IP:999.1.1.1', 'IP:example.com', '999.1.1.1', 'DNS:10.0.0.5', 'db.123'])
+def test_extra_sans_must_be_what_their_prefix_says(entry):
+    assert bad_extra_sans([entry, 'IP:10.0.0.5', 'DNS:db1.example.com', '10.0.0.5', 'db1.example.com']) == [entry]
+
+
+def test_one_cluster_tag_everywhere_is_fine():
+    assert layout([dict(n, cluster='esdb') for n in trio()])['problems'] == []
+
+
 def test_bad_extra_sans_are_listed_together():
     result = layout([node('n1', '10.0.1.11', extra_sans=['a b', 'ok', 'c/d'])])
     assert result['problems'] == [
-        "Host n1: eventstore_extra_sans has entries that are neither an IP address nor a DNS name: a b, c/d. Use "
-        "plain names ('db1.example.com', '10.0.0.5') or the IP:/DNS: prefixed form."]
+        "Host n1: eventstore_extra_sans has entries that are not an IP address (plain or IP:) or a DNS name (plain "
+        "or DNS:): a b, c/d. Use names like 'db1.example.com', 'IP:10.0.0.5'."]
 
 
 @pytest.mark.parametrize('value, expected', [(1, 1), ('65535', 65535), (' 80 ', 80)])
