@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.esdb.cluster.tests.lib.role_files import REPO
+from ansible_collections.esdb.cluster.tests.lib.role_files import REPO, VENV_BIN
 from ansible_collections.esdb.cluster.tests.lib.role_molecule import environment
 
 PLAYBOOK = """
@@ -30,7 +30,7 @@ def inventory(host_vars=None):
     for host, extra in (host_vars or {}).items():
         hosts.setdefault(host, {}).update(extra)
     return {"all": {"vars": {"ansible_connection": "local",
-                             "ansible_python_interpreter": str(REPO / ".venv/bin/python"),
+                             "ansible_python_interpreter": str(VENV_BIN / "python"),
                              "eventstore_admin_password": "a-secret", "eventstore_ops_password": "o-secret",
                              "eventstore_pki_dir": "/nonexistent/pki",
                              # This controller runs Debian: only a repository of one's own serves it.
@@ -41,7 +41,7 @@ def inventory(host_vars=None):
 def preflight(tmp_path, host_vars=None, extra_vars=None):
     (tmp_path / "inventory.json").write_text(json.dumps(inventory(host_vars)))
     (tmp_path / "play.yml").write_text(PLAYBOOK)
-    command = [str(REPO / ".venv/bin/ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
+    command = [str(VENV_BIN / "ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
                str(tmp_path / "play.yml"), "--tags", "preflight-only"]
     if extra_vars:
         command += ["--extra-vars", json.dumps(extra_vars)]
