@@ -57,10 +57,36 @@ PROVISION_CASES = {
         ["eventstore_admin_cidrs is missing or empty"]),
     "admin cidr that is not a CIDR": (
         {"eventstore_admin_cidrs": ["203.0.113.7"]},
-        ["eventstore_admin_cidrs must be a list of IPv4 CIDR blocks", "not valid: ['203.0.113.7']"]),
+        ["eventstore_admin_cidrs: '203.0.113.7' has no prefix length; write a single address as 203.0.113.7/32"]),
+    "admin cidr out of range": (
+        {"eventstore_admin_cidrs": ["999.999.999.999/32"]},
+        ["eventstore_admin_cidrs: '999.999.999.999/32' is not a CIDR block"]),
+    "world-open ssh": (
+        {"eventstore_admin_cidrs": ["0.0.0.0/0"]},
+        ["eventstore_admin_cidrs: 0.0.0.0/0 opens the port to the whole internet",
+         "set eventstore_allow_world_open: true"]),
+    "world-open clients over IPv6": (
+        {"eventstore_client_cidrs": ["::/0"]},
+        ["eventstore_client_cidrs: ::/0 opens the port to the whole internet"]),
     "open client cidr typo": (
         {"eventstore_client_cidrs": ["0.0.0.0/33"]},
-        ["eventstore_client_cidrs must be a list of IPv4 CIDR blocks", "not valid: ['0.0.0.0/33']"]),
+        ["eventstore_client_cidrs: '0.0.0.0/33' is not a CIDR block"]),
+    "graviton instance type": (
+        {"eventstore_instance_type": "m6g.large"},
+        ["eventstore_instance_type m6g.large is arm64 only: the EventStoreDB 22.10 package is built for amd64"]),
+    "unknown instance type": (
+        {"eventstore_instance_type": "t3.gigantic"},
+        ["eventstore_instance_type 't3.gigantic' is not an EC2 instance type in this region"]),
+    "public subnets wanted, none there": (
+        {"eventstore_subnet_kind": "public"},
+        ["No subnet of VPC", "is public (a public subnet routes to an internet gateway)"]),
+    "no canonical image parameter": (
+        {"eventstore_ami_id": None, "eventstore_ubuntu_release": "20.04"},
+        ["Canonical publishes no Ubuntu 20.04 image in region eu-west-1",
+         "SSM parameter /aws/service/canonical/ubuntu/server/20.04/stable/current/amd64/hvm/ebs-gp2/ami-id"]),
+    "unsupported ubuntu release": (
+        {"eventstore_ami_id": None, "eventstore_ubuntu_release": "24.04"},
+        ["eventstore_ubuntu_release '24.04' is not supported"]),
     "even size without opt-in": (
         {"eventstore_cluster_size": 4},
         ["eventstore_cluster_size 4 is even", "Use 3 or 5", "eventstore_allow_even_cluster_size=true"]),
