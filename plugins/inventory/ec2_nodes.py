@@ -17,6 +17,12 @@ description:
   - All regions are queried at the same time, one paginated DescribeInstances call per region.
   - No matching instance is not an error; the groups are then empty.
   - Needs only the C(ec2:DescribeInstances) permission.
+  - One inventory should hold one cluster; list it in O(clusters), since with no O(clusters) every tagged
+    instance of every cluster joins the group C(eventstore).
+  - Cloud data is not trusted. A C(Name) tag that is not a safe host name (letters, digits, C(.), C(_), C(-))
+    is replaced by the instance id, and a tag whose key or value holds a template marker or a control
+    character is left out, each with a warning naming the instance; tag values are marked unsafe so Ansible
+    never templates them.
   - The configuration file name must end in C(ec2_nodes.yml) or C(ec2_nodes.yaml).
 author:
   - esdb.cluster maintainers (@esdb)
@@ -100,6 +106,16 @@ options:
     description: Seconds to wait for a connection to the endpoint before giving up.
     type: int
     default: 10
+  read_timeout:
+    description:
+      - Seconds to wait for an answer once connected; an endpoint that accepts but never answers fails after
+        O(read_timeout) times O(max_attempts) seconds.
+    type: int
+    default: 60
+  max_attempts:
+    description: Attempts per call, the first included (botocore standard retry mode).
+    type: int
+    default: 3
 notes:
   - O(regions), O(endpoint_url), O(profile) and the keys may be Jinja2 templates, for example
     C({{ lookup('env', 'MY_EC2_ENDPOINT') }}).
@@ -138,6 +154,13 @@ import difflib
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
+
+try:  # ansible-core 2.19 and later template only data marked as trusted, which cloud data never is.
+    from ansible.template import trust_as_template  # noqa: F401 pylint: disable=unused-import
+    UNTRUSTED_BY_DEFAULT = True
+except ImportError:
+    UNTRUSTED_BY_DEFAULT = False
 
 from ansible_collections.esdb.cluster.plugins.plugin_utils.ec2_host_records import (
     ALL_NODES_GROUP,
@@ -208,6 +231,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "aws_session_token": self._option("session_token"),
             },
             connect_timeout=self.get_option("connect_timeout"),
+            read_timeout=self.get_option("read_timeout"),
+            max_attempts=self.get_option("max_attempts"),
         )
         if use_cache:
             self._cache[cache_key] = instances
@@ -239,7 +264,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._add_cluster_group(group, known_groups)
                 self.inventory.add_host(name, group=group)
             for key, value in host["vars"].items():
-                self.inventory.set_variable(name, key, value)
+                # Before ansible-core 2.19, a value holding a template would otherwise be rendered.
+                self.inventory.set_variable(name, key, value if UNTRUSTED_BY_DEFAULT else wrap_var(value))
             if compose or groups or keyed_groups:
                 # The host's own view (inventory_hostname, group_names...), as in any constructed inventory.
                 host_vars = self.inventory.get_host(name).get_vars()
