@@ -304,3 +304,25 @@ def test_teardown_after_an_interrupted_one(moto):
         "SecurityGroups"] == []
     assert ec2.describe_network_interfaces(Filters=[{"Name": "tag:eventstore_cluster", "Values": ["cut"]}])[
         "NetworkInterfaces"] == []
+
+
+def test_public_ip_only_when_asked(moto):
+    """eventstore_assign_public_ip: true puts nodes in public subnets (routed to an internet gateway) with public IPs."""
+    ec2 = moto.fixture["ec2"]
+    public = ec2.create_subnet(VpcId=moto.fixture["vpc"], CidrBlock="10.42.9.0/24",
+                               AvailabilityZone=REGION + "c")["Subnet"]["SubnetId"]
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=moto.fixture["vpc"])
+    table = ec2.create_route_table(VpcId=moto.fixture["vpc"])["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    ec2.associate_route_table(RouteTableId=table, SubnetId=public)
+    extra = cluster_vars(moto, eventstore_cluster_name="pub", eventstore_cluster_size=1,
+                         eventstore_vpc_subnet_ids=moto.fixture["subnets"] + [public])
+    rc, out = playbook("provision", {**extra, "eventstore_assign_public_ip": True})[:2]
+    assert rc == 0, out
+    [node] = live_instances(ec2, "pub").values()
+    assert node["SubnetId"] == public
+    assert "PublicIpAddress" in node  # moto's made-up address: never contacted
+    rc, out = playbook("teardown", {**extra, "eventstore_teardown_confirm": "pub"})[:2]
+    assert rc == 0, out
+    assert live_instances(ec2, "pub") == {}
