@@ -17,6 +17,12 @@ description:
   - All regions are queried at the same time, one paginated DescribeInstances call per region.
   - No matching instance is not an error; the groups are then empty.
   - Needs only the C(ec2:DescribeInstances) permission.
+  - One inventory should hold one cluster; list it in O(clusters), since with no O(clusters) every tagged
+    instance of every cluster joins the group C(eventstore).
+  - Cloud data is not trusted. A C(Name) tag that is not a safe host name (letters, digits, C(.), C(_), C(-))
+    is replaced by the instance id, and a tag whose key or value holds a template marker or a control
+    character is left out, each with a warning naming the instance; tag values are marked unsafe so Ansible
+    never templates them.
   - The configuration file name must end in C(ec2_nodes.yml) or C(ec2_nodes.yaml).
 author:
   - esdb.cluster maintainers (@esdb)
@@ -46,6 +52,14 @@ options:
     type: list
     elements: str
     default: []
+  vars_file:
+    description:
+      - A YAML file, relative to this configuration file, that the playbooks also read (such as
+        C(group_vars/all.yml)). Its C(aws_region), C(aws_profile), C(aws_endpoint_url) and
+        C(eventstore_cluster_name) stand in for O(regions), O(profile), O(endpoint_url) and O(clusters)
+        when those are not set here, so the inventory and the playbooks cannot disagree.
+      - The values may be Jinja2 templates, such as C({{ lookup('env', 'AWS_REGION') }}).
+    type: str
   tag_key:
     description: The tag naming the cluster an instance belongs to.
     type: str
@@ -100,6 +114,16 @@ options:
     description: Seconds to wait for a connection to the endpoint before giving up.
     type: int
     default: 10
+  read_timeout:
+    description:
+      - Seconds to wait for an answer once connected; an endpoint that accepts but never answers fails after
+        O(read_timeout) times O(max_attempts) seconds.
+    type: int
+    default: 60
+  max_attempts:
+    description: Attempts per call, the first included (botocore standard retry mode).
+    type: int
+    default: 3
 notes:
   - O(regions), O(endpoint_url), O(profile) and the keys may be Jinja2 templates, for example
     C({{ lookup('env', 'MY_EC2_ENDPOINT') }}).
@@ -135,9 +159,20 @@ cache_timeout: 300
 """
 
 import difflib
+import os
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
+
+try:  # ansible-core 2.19 and later template only data marked as trusted, which cloud data never is.
+    from ansible.template import trust_as_template
+    UNTRUSTED_BY_DEFAULT = True
+except ImportError:
+    UNTRUSTED_BY_DEFAULT = False
+
+    def trust_as_template(value):
+        return value
 
 from ansible_collections.esdb.cluster.plugins.plugin_utils.ec2_host_records import (
     ALL_NODES_GROUP,
@@ -149,6 +184,9 @@ from ansible_collections.esdb.cluster.plugins.plugin_utils.ec2_query import (
     describe_cluster_instances,
 )
 
+# option -> the playbook variable in vars_file that stands in for it
+SHARED_VARIABLES = {"regions": "aws_region", "profile": "aws_profile", "endpoint_url": "aws_endpoint_url",
+                    "clusters": "eventstore_cluster_name"}
 TEMPLATED_OPTIONS = ("endpoint_url", "profile", "access_key", "secret_key", "session_token")
 
 
@@ -167,6 +205,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError("The esdb.cluster.ec2_nodes inventory needs boto3 and botocore on the controller: "
                                "pip install boto3")
 
+        self._shared = self._read_shared_vars(path)
         instances = self._cached_or_fresh(self.get_cache_key(path), cache)
         self._populate(instances)
 
@@ -182,11 +221,37 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         raise AnsibleParserError("Unknown option %s in %s for esdb.cluster.ec2_nodes. Valid options: %s"
                                  % (", ".join(hints), path, ", ".join(sorted(self._options))))
 
+    def _read_shared_vars(self, path):
+        """The playbooks' own settings, from vars_file, for the options this file leaves unset."""
+        vars_file = self.get_option("vars_file")
+        if not vars_file:
+            return {}
+        full = os.path.join(os.path.dirname(path), vars_file)
+        try:
+            data = self.loader.load_from_file(full) or {}
+        except AnsibleError as error:
+            raise AnsibleParserError("esdb.cluster.ec2_nodes: cannot read vars_file %s: %s" % (full, error))
+        if not isinstance(data, dict):
+            raise AnsibleParserError("esdb.cluster.ec2_nodes: vars_file %s is not a mapping of variables" % full)
+        shared = {}
+        for option, variable in SHARED_VARIABLES.items():
+            value = data.get(variable)
+            if isinstance(value, str):
+                value = trust_as_template(value)  # the user's own file, as trusted as group_vars
+            if isinstance(value, str) and self.templar.is_possibly_template(value):
+                value = self.templar.template(value)
+            if value not in (None, ""):
+                shared[option] = [str(value)] if option in ("regions", "clusters") else str(value)
+        return shared
+
     def _option(self, name):
-        value = self.get_option(name)
+        value = self.get_option(name) or self._shared.get(name)
         if name in TEMPLATED_OPTIONS and isinstance(value, str) and self.templar.is_possibly_template(value):
             value = self.templar.template(value)
         return value or None
+
+    def _clusters(self):
+        return self.get_option("clusters") or self._shared.get("clusters", [])
 
     def _cached_or_fresh(self, cache_key, cache):
         use_cache = self.get_option("cache")
@@ -196,9 +261,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             except KeyError:
                 pass
         instances = describe_cluster_instances(
-            regions=[self.templar.template(region) for region in self.get_option("regions")],
+            regions=[self.templar.template(region) for region in self.get_option("regions")]
+            or self._shared.get("regions", []),
             tag_key=self.get_option("tag_key"),
-            clusters=self.get_option("clusters"),
+            clusters=self._clusters(),
             states=self.get_option("instance_states"),
             endpoint_url=self._option("endpoint_url"),
             credentials={
@@ -208,6 +274,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 "aws_session_token": self._option("session_token"),
             },
             connect_timeout=self.get_option("connect_timeout"),
+            read_timeout=self.get_option("read_timeout"),
+            max_attempts=self.get_option("max_attempts"),
         )
         if use_cache:
             self._cache[cache_key] = instances
@@ -226,7 +294,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
         self.inventory.add_group(ALL_NODES_GROUP)
         known_groups = set()
-        for group in [cluster_group_name(cluster) for cluster in self.get_option("clusters")]:
+        for group in [cluster_group_name(cluster) for cluster in self._clusters()]:
             self._add_cluster_group(group, known_groups)
 
         strict = self.get_option("strict")
@@ -239,7 +307,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 self._add_cluster_group(group, known_groups)
                 self.inventory.add_host(name, group=group)
             for key, value in host["vars"].items():
-                self.inventory.set_variable(name, key, value)
+                # Before ansible-core 2.19, a value holding a template would otherwise be rendered.
+                self.inventory.set_variable(name, key, value if UNTRUSTED_BY_DEFAULT else wrap_var(value))
             if compose or groups or keyed_groups:
                 # The host's own view (inventory_hostname, group_names...), as in any constructed inventory.
                 host_vars = self.inventory.get_host(name).get_vars()

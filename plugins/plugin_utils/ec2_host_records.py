@@ -36,6 +36,36 @@ KEPT_FIELDS = ("InstanceId", "InstanceType", "PrivateIpAddress", "PublicIpAddres
                "PrivateDnsName", "PublicDnsName", "Tags")
 
 
+# Host names: what DNS and Ansible patterns take safely. Tag values: no template markers, no control characters.
+SAFE_HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+UNSAFE_VALUE = re.compile(r"\{\{|\{%|\{#|[\x00-\x1f\x7f]")
+# Variables the plugin sets itself: tags_variable may not take one of these names.
+RESERVED_PREFIXES = ("eventstore_", "ansible_")
+
+
+def check_options(tag_key, tags_variable):
+    """Raise ValueError for option values that would silently break the hosts."""
+    if not str(tag_key or "").strip():
+        raise ValueError("tag_key must name the cluster tag, for example eventstore_cluster; it is empty")
+    if tags_variable.startswith(RESERVED_PREFIXES) or tags_variable in (
+            "private_ip_address", "public_ip_address", "private_dns_name", "public_dns_name", "instance_id",
+            "instance_state", "instance_type", "availability_zone", "region"):
+        raise ValueError("tags_variable %r would overwrite a variable the plugin sets; use a name such as ec2_tags"
+                         % tags_variable)
+
+
+def trusted_tags(instance, warnings):
+    """The instance's tags without those whose key or value could inject templates or YAML; one warning each."""
+    tags = {}
+    for key, value in tag_dict(instance).items():
+        if UNSAFE_VALUE.search(str(key)) or UNSAFE_VALUE.search(str(value or "")):
+            warnings.append("%s: tag %r is ignored: it holds a template marker or a control character"
+                            % (instance["InstanceId"], key[:40]))
+            continue
+        tags[key] = value
+    return tags
+
+
 def slim_instance(instance, region):
     """Keep only what host records need, in a JSON-safe shape (no datetimes)."""
     slim = dict((field, instance[field]) for field in KEPT_FIELDS if instance.get(field))
@@ -111,12 +141,20 @@ def build_hosts(instances, tag_key=DEFAULT_TAG_KEY, hostnames="name_tag", ansibl
     if ansible_host_from not in ADDRESS_SOURCES:
         raise ValueError("ansible_host_from must be one of %s, not %r"
                          % (", ".join(sorted(ADDRESS_SOURCES)), ansible_host_from))
+    check_options(tag_key, tags_variable)
     hosts = []
     warnings = []
     taken = set()
     for instance in sorted(instances, key=lambda item: _sort_key(item, tag_key)):
-        tags = tag_dict(instance)
+        tags = trusted_tags(instance, warnings)
+        if tag_dict(instance).get(tag_key) is not None and tag_key not in tags:
+            warnings.append("%s is left out: its %s tag is not usable" % (instance["InstanceId"], tag_key))
+            continue
         name = host_name(instance, tags, hostnames)
+        if not SAFE_HOST_NAME.match(name):
+            warnings.append("%s: host name %r is not made of letters, digits, '.', '_' and '-'; using the "
+                            "instance id as host name" % (instance["InstanceId"], name[:40]))
+            name = instance["InstanceId"]
         if name in taken:
             warnings.append("%s and another instance are both named %r; using the instance id as host name"
                             % (instance["InstanceId"], name))

@@ -34,17 +34,18 @@ class EC2QueryError(AnsibleError):
 
 
 def describe_cluster_instances(regions, tag_key, clusters, states, endpoint_url=None, credentials=None,
-                               connect_timeout=10):
+                               connect_timeout=10, read_timeout=60, max_attempts=3):
     """Return the slimmed instances carrying `tag_key` (limited to `clusters` when given) in every region."""
     from botocore.config import Config
 
     session = _session(credentials or {})
     # Plain strings: values from the config file carry Ansible data tags, which would bloat the cache.
-    regions = [str(region) for region in regions] or _default_region(session)
+    # The same region listed twice would list every instance twice.
+    regions = list(dict.fromkeys(str(region) for region in regions)) or _default_region(session)
     for region in regions:
         _check_region(session, region)
-    config = Config(connect_timeout=connect_timeout, read_timeout=60,
-                    retries={"mode": "standard", "max_attempts": 3})
+    config = Config(connect_timeout=connect_timeout, read_timeout=read_timeout,
+                    retries={"mode": "standard", "max_attempts": max_attempts})
     # Sessions are not thread-safe but clients are: build them here, use them in the pool.
     clients = dict((region, session.client("ec2", region_name=region, endpoint_url=endpoint_url, config=config))
                    for region in regions)

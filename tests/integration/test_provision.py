@@ -1,5 +1,6 @@
 """provision.yml -> esdb.cluster.ec2_nodes -> teardown.yml against a local moto EC2 server."""
 
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -16,16 +17,24 @@ AMI = "ami-12c6146b"
 ADMIN_CIDR = "203.0.113.0/24"
 VPC_CIDR = "10.42.0.0/16"
 LIVE_STATES = ["pending", "running", "stopping", "stopped"]
-IAM_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "aws.md"
+IAM_POLICY = Path(__file__).resolve().parents[2] / "docs" / "iam-policy.json"
+UBUNTU_PARAMETER = "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id"
+# Actions that change or remove what exists: only allowed on resources tagged with a cluster.
+DESTRUCTIVE = ("ec2:TerminateInstances", "ec2:StopInstances", "ec2:StartInstances", "ec2:DeleteSecurityGroup",
+               "ec2:AuthorizeSecurityGroup*", "ec2:RevokeSecurityGroup*", "ec2:DeleteNetworkInterface",
+               "ec2:ModifyInstanceAttribute", "ec2:DeleteTags")
 
 
 @pytest.fixture(scope="module")
 def moto():
-    with MotoEndpoint() as endpoint:
+    with MotoEndpoint(ssm_parameters=[(REGION, UBUNTU_PARAMETER, AMI)]) as endpoint:
         ec2 = endpoint.ec2(REGION)
         vpc = ec2.create_vpc(CidrBlock=VPC_CIDR)["Vpc"]["VpcId"]
         subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
                    for cidr, zone in (("10.42.0.0/24", REGION + "a"), ("10.42.1.0/24", REGION + "b"))]
+        # As in a default VPC: the subnets hand out public IPs unless the launch says otherwise.
+        for subnet in subnets:
+            ec2.modify_subnet_attribute(SubnetId=subnet, MapPublicIpOnLaunch={"Value": True})
         other_vpc = ec2.create_vpc(CidrBlock="10.99.0.0/16")["Vpc"]["VpcId"]
         foreign_subnet = ec2.create_subnet(VpcId=other_vpc, CidrBlock="10.99.0.0/24")["Subnet"]["SubnetId"]
         endpoint.fixture = {"ec2": ec2, "vpc": vpc, "subnets": subnets, "foreign_subnet": foreign_subnet}
@@ -33,7 +42,7 @@ def moto():
 
 
 def cluster_vars(moto, **overrides):
-    extra_vars = {"aws_region": REGION, "aws_endpoint_url": moto.url, "eventstore_ami_id": AMI,
+    extra_vars = {"aws_region": REGION, "aws_endpoint_url": moto.url,
                   "eventstore_vpc_subnet_ids": moto.fixture["subnets"], "eventstore_admin_cidrs": [ADMIN_CIDR],
                   "eventstore_wait_for_ssh": False}
     extra_vars.update(overrides)
@@ -94,10 +103,27 @@ def assert_security_group(ec2, vpc, external_tcp):
     return group["GroupId"]
 
 
-def documented_policy():
-    """{Sid: set of actions} from the IAM policy in docs/aws.md."""
-    policy = json.loads(re.search(r"```json\n(.*?)```", IAM_GUIDE.read_text(), re.S).group(1))
-    return {statement["Sid"]: set(statement["Action"]) for statement in policy["Statement"]}
+def allowing_statements(policy, action):
+    """The Allow statements whose Action list matches `action` (IAM wildcards, case-insensitive).
+
+    Models Action lists only: Resource ARNs, Conditions, Deny statements, NotAction and service control
+    policies are not evaluated; tag_conditions() checks the Conditions of destructive actions separately.
+    """
+    return [statement for statement in policy["Statement"] if statement["Effect"] == "Allow"
+            and any(fnmatch.fnmatch(action.lower(), pattern.lower()) for pattern in _list(statement["Action"]))]
+
+
+def _list(value):
+    return [value] if isinstance(value, str) else value
+
+
+def tag_condition(statement):
+    """The cluster tag a statement requires on the resource acted on, or None."""
+    for operator in statement.get("Condition", {}).values():
+        for key in operator:
+            if key == "aws:ResourceTag/eventstore_cluster":
+                return key
+    return None
 
 
 def test_cluster_lifecycle(moto, tmp_path):
@@ -136,6 +162,26 @@ def test_cluster_lifecycle(moto, tmp_path):
     assert shipped.rc == 0, shipped.out
     assert json_document(shipped.out)["eventstore_node_ip"] == nodes["esdb-2"]["PrivateIpAddress"]
     assert json_document(shipped.out)["ansible_user"] == "ubuntu"
+    # one source: the plugin reads region, endpoint and cluster name from the group_vars the playbooks read,
+    # and the inventory check names expected and found sizes when they differ
+    shared = tmp_path / "shared"
+    (shared / "group_vars").mkdir(parents=True)
+    (shared / "group_vars" / "all.yml").write_text(json.dumps(
+        {"aws_region": REGION, "aws_endpoint_url": moto.url, "eventstore_cluster_name": "esdb"}))
+    (shared / "eventstore.ec2_nodes.yml").write_text(json.dumps(
+        {"plugin": "esdb.cluster.ec2_nodes", "vars_file": "group_vars/all.yml"}))
+    check = ["ansible-playbook", "-i", str(shared), "playbooks/inventory_check.yml"]
+    assert run(check).rc == 0
+    rc, out = run(check + ["-e", "eventstore_cluster_size=5"])[:2]
+    assert rc != 0, out
+    assert ("The inventory group eventstore_esdb holds 3 hosts (esdb-1, esdb-2, esdb-3), expected "
+            "eventstore_cluster_size=5 nodes of cluster esdb in eu-west-1") in " ".join(out.split()), out
+    (shared / "group_vars" / "all.yml").write_text(json.dumps(
+        {"aws_region": "us-east-1", "aws_endpoint_url": moto.url, "eventstore_cluster_name": "esdb"}))
+    rc, out = run(check)[:2]
+    assert rc != 0, out
+    assert "holds 0 hosts (none), expected eventstore_cluster_size=3 nodes of cluster esdb in us-east-1" in \
+        " ".join(out.split()), out
     for name, instance in nodes.items():
         rc, out = inventory(moto, tmp_path, "--host", name)[:2]
         assert rc == 0, out
@@ -152,7 +198,13 @@ def test_cluster_lifecycle(moto, tmp_path):
         index = int(tags(instance)["eventstore_node_index"])
         assert tags(instance)["eventstore_cluster"] == "esdb"
         assert instance["SubnetId"] == subnets[(index - 1) % len(subnets)]
-        assert [g["GroupId"] for g in instance["SecurityGroups"]] == [group_id]
+        # the node's own interface, created beforehand so that no public IP comes with it
+        [primary] = [n for n in instance["NetworkInterfaces"] if n["Attachment"]["DeviceIndex"] == 0]
+        [interface] = ec2.describe_network_interfaces(
+            NetworkInterfaceIds=[primary["NetworkInterfaceId"]])["NetworkInterfaces"]
+        assert [g["GroupId"] for g in interface["Groups"]] == [group_id]
+        assert {t["Key"]: t["Value"] for t in interface["TagSet"]}["eventstore_node_index"] == str(index)
+        assert "Association" not in interface
         assert instance["MetadataOptions"]["HttpTokens"] == "required"
         assert "PublicIpAddress" not in instance
         [root] = [m for m in instance["BlockDeviceMappings"] if m["DeviceName"] == instance["RootDeviceName"]]
@@ -174,22 +226,37 @@ def test_cluster_lifecycle(moto, tmp_path):
     assert "has no public_ip_address: set eventstore_ssh_address to private_ip_address" in " ".join(out.split()), out
     assert all(i["InstanceId"] in out for i in nodes.values())
 
-    # scale out to 5 with external TCP, then back to 3: surplus indexes go, the first three stay
+    # scale out to 5 with external TCP; asking for fewer, or leaving the size out, is refused before any change
     rc, out = playbook("provision", cluster_vars(moto, eventstore_cluster_size=5, eventstore_external_tcp=True))[:2]
     assert rc == 0, out
-    assert sorted(live_instances(ec2)) == ["esdb-1", "esdb-2", "esdb-3", "esdb-4", "esdb-5"]
+    five = {n: i["InstanceId"] for n, i in live_instances(ec2).items()}
+    assert sorted(five) == ["esdb-1", "esdb-2", "esdb-3", "esdb-4", "esdb-5"]
     assert_security_group(ec2, moto.fixture["vpc"], external_tcp=True)
-    rc, out = playbook("provision", cluster_vars(moto))[:2]
+    for size, fragment in ((3, "from 5 to 3 nodes: it has esdb-1, esdb-2, esdb-3, esdb-4, esdb-5"),
+                           (None, "from 5 to 3 nodes (eventstore_cluster_size is not set, so the default applies)")):
+        extra = cluster_vars(moto, eventstore_external_tcp=True)
+        if size is None:
+            extra.pop("eventstore_cluster_size", None)
+        else:
+            extra["eventstore_cluster_size"] = size
+        rc, out = playbook("provision", extra)[:2]
+        assert rc != 0, out
+        flat = " ".join(out.split())
+        assert "Refusing to shrink cluster esdb " + fragment in flat, out
+        assert "run playbooks/resize.yml" in flat and "playbooks/teardown.yml" in flat, out
+        assert {n: i["InstanceId"] for n, i in live_instances(ec2).items()} == five
+    # a stopped node (an interrupted run) is started again, never replaced
+    ec2.stop_instances(InstanceIds=[five["esdb-4"]])
+    rc, out = playbook("provision", cluster_vars(moto, eventstore_cluster_size=5, eventstore_external_tcp=True))[:2]
     assert rc == 0, out
-    assert {n: i["InstanceId"] for n, i in live_instances(ec2).items()} == \
-        {n: i["InstanceId"] for n, i in nodes.items()}
-    assert_security_group(ec2, moto.fixture["vpc"], external_tcp=False)
+    assert {n: (i["InstanceId"], i["State"]["Name"]) for n, i in live_instances(ec2).items()} == \
+        {n: (i, "running") for n, i in five.items()}
 
     # 6. teardown: refused without confirmation, then complete, then a harmless rerun
     rc, out = playbook("teardown", cluster_vars(moto))[:2]
     assert rc != 0
     assert "Refusing to tear down" in out and "eventstore_teardown_confirm=esdb" in out
-    assert len(live_instances(ec2)) == 3
+    assert len(live_instances(ec2)) == 5
     for attempt in ("first", "rerun"):
         rc, out = playbook("teardown", cluster_vars(moto, eventstore_teardown_confirm="esdb"))[:2]
         assert rc == 0, out
@@ -201,9 +268,61 @@ def test_cluster_lifecycle(moto, tmp_path):
 
     assert group_hosts(moto, tmp_path, "eventstore_esdb", clusters=["esdb"])[0] == []
 
-    # the documented IAM policy covers every call provisioning, scaling and teardown made
-    allowed = set().union(*documented_policy().values())
-    assert not any("*" in action for action in allowed)
+    # the IAM policy file allows every call provisioning, scaling and teardown made, and the destructive
+    # ones only on resources tagged with a cluster
+    policy = json.loads(IAM_POLICY.read_text())
+    assert not any("*" in action for statement in policy["Statement"] for action in _list(statement["Action"]))
     called = provision_actions | moto.recorded_actions()
-    assert "ec2:RunInstances" in called and "ec2:TerminateInstances" in called
-    assert called <= allowed, sorted(called - allowed)
+    assert {"ec2:RunInstances", "ec2:TerminateInstances", "ec2:StartInstances", "ec2:DescribeInstanceTypeOfferings",
+            "ssm:GetParameter", "ec2:DeleteNetworkInterface"} <= called, sorted(called)
+    assert [action for action in sorted(called) if not allowing_statements(policy, action)] == []
+    for action in sorted(called):
+        if any(fnmatch.fnmatch(action, pattern) for pattern in DESTRUCTIVE):
+            assert all(tag_condition(s) for s in allowing_statements(policy, action)), action
+    for pattern in ("ec2:StopInstances", "ec2:StartInstances", "ec2:DeleteSecurityGroup"):
+        assert allowing_statements(policy, pattern), pattern
+
+
+def test_teardown_after_an_interrupted_one(moto):
+    """Nodes left stopped and terminated, interfaces left behind: a teardown run finishes the job.
+
+    moto terminates at once, so the shutting-down state cannot be produced here; teardown lists it with
+    the other live states and waits for termination.
+    """
+    ec2 = moto.fixture["ec2"]
+    extra = cluster_vars(moto, eventstore_cluster_name="cut")
+    rc, out = playbook("provision", extra)[:2]
+    assert rc == 0, out
+    nodes = live_instances(ec2, "cut")
+    assert sorted(nodes) == ["cut-1", "cut-2", "cut-3"]
+    ec2.stop_instances(InstanceIds=[nodes["cut-1"]["InstanceId"]])
+    ec2.terminate_instances(InstanceIds=[nodes["cut-2"]["InstanceId"]])
+    rc, out = playbook("teardown", {**extra, "eventstore_teardown_confirm": "cut"})[:2]
+    assert rc == 0, out
+    assert live_instances(ec2, "cut") == {}
+    assert ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["eventstore-cut"]}])[
+        "SecurityGroups"] == []
+    assert ec2.describe_network_interfaces(Filters=[{"Name": "tag:eventstore_cluster", "Values": ["cut"]}])[
+        "NetworkInterfaces"] == []
+
+
+def test_public_ip_only_when_asked(moto):
+    """eventstore_assign_public_ip: true puts nodes in public subnets (routed to an internet gateway) with public IPs."""
+    ec2 = moto.fixture["ec2"]
+    public = ec2.create_subnet(VpcId=moto.fixture["vpc"], CidrBlock="10.42.9.0/24",
+                               AvailabilityZone=REGION + "c")["Subnet"]["SubnetId"]
+    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=moto.fixture["vpc"])
+    table = ec2.create_route_table(VpcId=moto.fixture["vpc"])["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+    ec2.associate_route_table(RouteTableId=table, SubnetId=public)
+    extra = cluster_vars(moto, eventstore_cluster_name="pub", eventstore_cluster_size=1,
+                         eventstore_vpc_subnet_ids=moto.fixture["subnets"] + [public])
+    rc, out = playbook("provision", {**extra, "eventstore_assign_public_ip": True})[:2]
+    assert rc == 0, out
+    [node] = live_instances(ec2, "pub").values()
+    assert node["SubnetId"] == public
+    assert "PublicIpAddress" in node  # moto's made-up address: never contacted
+    rc, out = playbook("teardown", {**extra, "eventstore_teardown_confirm": "pub"})[:2]
+    assert rc == 0, out
+    assert live_instances(ec2, "pub") == {}

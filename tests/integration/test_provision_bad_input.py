@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ansible_collections.esdb.cluster.tests.lib.aws_moto import (
-    DUMMY_AWS_ENV, MotoEndpoint, ansible_env, free_port, run, write_plugin_config)
+    DUMMY_AWS_ENV, MotoEndpoint, ansible_env, free_port, json_document, run, write_plugin_config)
 
 pytestmark = pytest.mark.slow
 
@@ -57,10 +57,36 @@ PROVISION_CASES = {
         ["eventstore_admin_cidrs is missing or empty"]),
     "admin cidr that is not a CIDR": (
         {"eventstore_admin_cidrs": ["203.0.113.7"]},
-        ["eventstore_admin_cidrs must be a list of IPv4 CIDR blocks", "not valid: ['203.0.113.7']"]),
+        ["eventstore_admin_cidrs: '203.0.113.7' has no prefix length; write a single address as 203.0.113.7/32"]),
+    "admin cidr out of range": (
+        {"eventstore_admin_cidrs": ["999.999.999.999/32"]},
+        ["eventstore_admin_cidrs: '999.999.999.999/32' is not a CIDR block"]),
+    "world-open ssh": (
+        {"eventstore_admin_cidrs": ["0.0.0.0/0"]},
+        ["eventstore_admin_cidrs: 0.0.0.0/0 opens the port to the whole internet",
+         "set eventstore_allow_world_open: true"]),
+    "world-open clients over IPv6": (
+        {"eventstore_client_cidrs": ["::/0"]},
+        ["eventstore_client_cidrs: ::/0 opens the port to the whole internet"]),
     "open client cidr typo": (
         {"eventstore_client_cidrs": ["0.0.0.0/33"]},
-        ["eventstore_client_cidrs must be a list of IPv4 CIDR blocks", "not valid: ['0.0.0.0/33']"]),
+        ["eventstore_client_cidrs: '0.0.0.0/33' is not a CIDR block"]),
+    "graviton instance type": (
+        {"eventstore_instance_type": "m6g.large"},
+        ["eventstore_instance_type m6g.large is arm64 only: the EventStoreDB 22.10 package is built for amd64"]),
+    "unknown instance type": (
+        {"eventstore_instance_type": "t3.gigantic"},
+        ["eventstore_instance_type 't3.gigantic' is not an EC2 instance type in this region"]),
+    "public subnets wanted, none there": (
+        {"eventstore_subnet_kind": "public"},
+        ["No subnet of VPC", "is public (a public subnet routes to an internet gateway)"]),
+    "no canonical image parameter": (
+        {"eventstore_ami_id": None, "eventstore_ubuntu_release": "20.04"},
+        ["Canonical publishes no Ubuntu 20.04 image in region eu-west-1",
+         "SSM parameter /aws/service/canonical/ubuntu/server/20.04/stable/current/amd64/hvm/ebs-gp2/ami-id"]),
+    "unsupported ubuntu release": (
+        {"eventstore_ami_id": None, "eventstore_ubuntu_release": "24.04"},
+        ["eventstore_ubuntu_release '24.04' is not supported"]),
     "even size without opt-in": (
         {"eventstore_cluster_size": 4},
         ["eventstore_cluster_size 4 is even", "Use 3 or 5", "eventstore_allow_even_cluster_size=true"]),
@@ -176,3 +202,49 @@ def test_inventory_empty_cluster_is_empty_groups(moto, tmp_path):
     assert "WARNING" not in out, out
     assert "@eventstore:" in out and "@eventstore_nothing_here:" in out
     assert "--esdb" not in out
+
+
+def test_inventory_empty_tag_key(moto, tmp_path):
+    rc, out = inventory(tmp_path, regions=[REGION], endpoint_url=moto.url, tag_key="")[:2]
+    assert_inventory_error(rc, out, "tag_key must name the cluster tag, for example eventstore_cluster; it is empty")
+
+
+def test_inventory_tags_variable_cannot_overwrite_plugin_vars(moto, tmp_path):
+    rc, out = inventory(tmp_path, regions=[REGION], endpoint_url=moto.url, tags_variable="eventstore_node_ip")[:2]
+    assert_inventory_error(rc, out, "tags_variable 'eventstore_node_ip' would overwrite a variable the plugin sets")
+
+
+def test_inventory_same_region_twice_lists_each_instance_once(moto, tmp_path):
+    ec2 = moto.fixture["ec2"]
+    [instance] = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=moto.fixture["subnet"],
+                                   TagSpecifications=[{"ResourceType": "instance", "Tags": [
+                                       {"Key": "eventstore_cluster", "Value": "twice"},
+                                       {"Key": "Name", "Value": "{{ lookup('pipe', 'touch /tmp/pwned') }}"}]}]
+                                   )["Instances"]
+    try:
+        config = write_plugin_config(tmp_path, regions=[REGION, REGION], endpoint_url=moto.url, clusters=["twice"])
+        rc, out = run(["ansible-inventory", "-i", str(config), "--list"], env=ansible_env(STRICT))[:2]
+        assert rc == 0, out
+        listing = json_document(out)
+        # listed once, named by its instance id: the Jinja Name tag is never a host name nor a variable
+        assert listing["eventstore_twice"]["hosts"] == [instance["InstanceId"]], out
+        assert "lookup('pipe'" not in json.dumps(listing), out
+        assert "%s: tag 'Name' is ignored" % instance["InstanceId"] in " ".join(out.split()), out
+    finally:
+        ec2.terminate_instances(InstanceIds=[instance["InstanceId"]])
+
+
+def test_inventory_silent_endpoint_is_bounded(tmp_path):
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = "http://127.0.0.1:%d" % silent.getsockname()[1]
+        started = time.monotonic()
+        rc, out = inventory(tmp_path, regions=[REGION], endpoint_url=url, connect_timeout=1, read_timeout=2,
+                            max_attempts=1)[:2]
+        elapsed = time.monotonic() - started
+    assert_inventory_error(rc, out, "cannot reach %s for region eu-west-1" % url)
+    assert elapsed < 20, elapsed

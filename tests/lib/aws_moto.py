@@ -41,6 +41,24 @@ LEAKY_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_
                  "AWS_URL", "EC2_URL", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_REGION", "AWS_REGION")
 
 
+# Runs moto in-process so SSM parameters under /aws/service/ (which PutParameter refuses, as AWS does) can be
+# seeded as the public ones Canonical publishes.
+SEEDED_SERVER = """
+import datetime, json, sys, threading
+from moto.server import ThreadedMotoServer
+from moto.ssm.models import Parameter, ssm_backends
+
+port, seeds = int(sys.argv[1]), json.loads(sys.argv[2])
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+server.start()
+for region, name, value in seeds:
+    ssm_backends["123456789012"][region]._parameters[name].append(Parameter(
+        account_id="123456789012", name=name, value=value, parameter_type="String", description=None,
+        allowed_pattern=None, keyid=None, last_modified_date=datetime.datetime.now(), version=1, data_type="text"))
+threading.Event().wait()
+"""
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -56,7 +74,9 @@ class MotoEndpoint:
 
     TEST_AGENT = "esdb-cluster-test"  # user agent of the tests' own boto3 clients, left out of recordings
 
-    def __init__(self):
+    def __init__(self, ssm_parameters=()):
+        """ssm_parameters: (region, name, value) triples, seeded as public parameters."""
+        self.ssm_parameters = [list(seed) for seed in ssm_parameters]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._workdir = tempfile.TemporaryDirectory(prefix="moto-")
@@ -65,7 +85,8 @@ class MotoEndpoint:
 
     def __enter__(self):
         env = {**os.environ, **DUMMY_AWS_ENV, "MOTO_RECORDER_FILEPATH": str(self._recording)}
-        self._process = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+        self._process = subprocess.Popen([str(VENV_BIN / "python"), "-c", SEEDED_SERVER, str(self.port),
+                                          json.dumps(self.ssm_parameters)],
                                          env=env, cwd=self._workdir.name,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
@@ -105,7 +126,9 @@ class MotoEndpoint:
             body = base64.b64decode(entry["body"]).decode() if entry["body_encoded"] else entry["body"]
             # SigV4 credential scope: Credential=<key>/<date>/<region>/<service>/aws4_request
             service = entry["headers"].get("Authorization", "").split("Credential=")[-1].split("/")[3]
-            actions.update("%s:%s" % (service, action) for action in urllib.parse.parse_qs(body).get("Action", []))
+            target = entry["headers"].get("X-Amz-Target")  # JSON protocols (SSM): Service.Action
+            names = [target.split(".")[-1]] if target else urllib.parse.parse_qs(body).get("Action", [])
+            actions.update("%s:%s" % (service, action) for action in names)
         return actions
 
 

@@ -303,3 +303,30 @@ def test_unknown_option_is_named_with_a_suggestion(aws, tmp_path):
 def test_bad_choice_is_named(aws, tmp_path):
     with pytest.raises(AnsibleError, match=r"hostnames.*public_ip|public_ip.*hostnames"):
         parse(tmp_path, regions=["eu-west-1"], hostnames="public_ip")
+
+
+def test_vars_file_gives_region_and_cluster_the_playbooks_use(aws, tmp_path):
+    launch("us-east-2", "orders", 3)
+    launch("us-east-2", "esdb", 1)
+    launch("eu-west-1", "orders", 1)
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text(
+        "aws_region: \"{{ 'us-east-2' }}\"\neventstore_cluster_name: orders\neventstore_cluster_size: 3\n")
+    inventory = parse(tmp_path, vars_file="group_vars/all.yml")
+    assert members(inventory, "eventstore") == ["orders-1", "orders-2", "orders-3"]
+    # options in the inventory file win over vars_file
+    assert members(parse(tmp_path, vars_file="group_vars/all.yml", regions=["eu-west-1"]), "eventstore") == \
+        ["orders-1"]
+
+
+def test_missing_vars_file_is_named(aws, tmp_path):
+    with pytest.raises(AnsibleError) as error:
+        parse(tmp_path, vars_file="group_vars/nothing.yml")
+    assert "esdb.cluster.ec2_nodes: cannot read vars_file %s/group_vars/nothing.yml" % tmp_path in str(error.value)
+
+
+def test_same_region_twice_lists_each_instance_once(aws, tmp_path):
+    launch("eu-west-1", "esdb", 3)
+    inventory = parse(tmp_path, regions=["eu-west-1", "eu-west-1"])
+    assert members(inventory, "eventstore") == ["esdb-1", "esdb-2", "esdb-3"]
+    assert len(inventory.hosts) == 3

@@ -203,3 +203,41 @@ def test_untagged_instances_come_before_every_cluster():
 
 def test_host_vars_name_the_tags_variable_tags_by_default():
     assert host_vars(instance("i-1"), {"a": "b"}, "eventstore_cluster", "private_ip")["tags"] == {"a": "b"}
+
+
+HOSTILE_NAMES = [
+    ("{{ lookup('pipe', 'id') }}", "i-9: tag 'Name' is ignored: it holds a template marker or a control character"),
+    ("esdb-1\nInsecure: true", "i-9: tag 'Name' is ignored: it holds a template marker or a control character"),
+    ("esdb 1;rm", "i-9: host name 'esdb 1;rm' is not made of letters, digits, '.', '_' and '-'; using the "
+                  "instance id as host name"),
+]
+
+
+@pytest.mark.parametrize("name, warning", HOSTILE_NAMES)
+def test_hostile_name_tags_fall_back_to_the_instance_id_with_a_warning(name, warning):
+    hosts, warnings = build_hosts([instance("i-9", index=1, name=name)])
+    assert [host["name"] for host in hosts] == ["i-9"]
+    assert warning in warnings
+    assert ("Name" in hosts[0]["vars"]["tags"]) == ("ignored" not in warning)
+
+
+def test_a_hostile_cluster_tag_leaves_the_instance_out():
+    hosts, warnings = build_hosts([instance("i-9", cluster="{{ x }}", index=1, name="esdb-1"),
+                                   instance("i-8", index=1, name="esdb-2")])
+    assert [host["name"] for host in hosts] == ["esdb-2"]
+    assert "i-9 is left out: its eventstore_cluster tag is not usable" in warnings
+
+
+@pytest.mark.parametrize("tag_key, tags_variable, message", [
+    ("", "ec2_tags", "tag_key must name the cluster tag, for example eventstore_cluster; it is empty"),
+    ("eventstore_cluster", "eventstore_node_ip",
+     "tags_variable 'eventstore_node_ip' would overwrite a variable the plugin sets; use a name such as ec2_tags"),
+    ("eventstore_cluster", "ansible_host",
+     "tags_variable 'ansible_host' would overwrite a variable the plugin sets; use a name such as ec2_tags"),
+    ("eventstore_cluster", "instance_id",
+     "tags_variable 'instance_id' would overwrite a variable the plugin sets; use a name such as ec2_tags"),
+])
+def test_options_that_would_break_hosts_are_refused(tag_key, tags_variable, message):
+    with pytest.raises(ValueError) as error:
+        build_hosts([instance("i-1", index=1, name="esdb-1")], tag_key=tag_key, tags_variable=tags_variable)
+    assert str(error.value) == message
