@@ -18,6 +18,7 @@ def test_writer_and_verifier_through_a_leader_resignation(emulators):
     writer.stop()
     assert writer.count > 10, (writer.count, writer.errors)
     wait_for(lambda: cluster.agreed_leader() not in (None, leader), what="a new leader")
+
     def complete():
         report = verify(cluster.nodes, writer.acknowledged)
         return not lost(report) and report
