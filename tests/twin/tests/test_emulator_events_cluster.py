@@ -111,3 +111,14 @@ def test_an_unacknowledged_minority_write_is_truncated_after_a_leader_change(emu
     assert kept["eventId"] in ids and lost["eventId"] not in ids
     for node in cluster.nodes:
         assert [i for _n, i in read_stream(node, "t")] == ids
+
+
+def test_secure_writes_through_a_follower_keep_the_caller_and_its_acl(emulators, pki):
+    cluster = emulators.cluster(IPS, settings=ATOMPUB, pki=pki).start()
+    leader = wait_for(cluster.agreed_leader, what="one agreed leader and two followers")
+    follower = next(n for n in cluster.nodes if n is not leader)
+    assert append(follower, "open", [event()]).status_code == 201
+    assert append(follower, "$closed", [event()]).status_code == 401
+    created = append(follower, "$closed", [event()], headers={"Authorization": "Basic YWRtaW46Y2hhbmdlaXQ="})
+    assert created.status_code == 201
+    assert created.headers["Location"] == "https://%s:2113/streams/%%24closed/0" % follower.ip

@@ -9,9 +9,9 @@ import datetime
 import json
 import re
 import uuid
-import zlib
 from urllib.parse import parse_qs, quote, urlsplit
 
+from . import atom
 from .state import DEFAULT_USERS
 from .transport import PeerError
 
@@ -269,7 +269,7 @@ def serve_feed(api, stream, start, direction, count):
         page = [e for e in events if start <= e["number"] < start + count]
     else:
         page = [e for e in events if start - count < e["number"] <= start]
-    feed = _feed(_base(api), stream, page, events, embed == "body", api.path)
+    feed = atom.feed(_base(api), stream, page, events, embed == "body", api.path)
     return api.reply(200, json.dumps(feed, indent=2), ATOM_JSON + "; charset=utf-8")
 
 
@@ -286,33 +286,4 @@ def _single(api, stream, number):
     if event is None:
         return _text(api, 404, "Not Found")
     base = _base(api)
-    return api.reply(200, json.dumps(_entry(base, stream, event, True), indent=2), ATOM_JSON + "; charset=utf-8")
-
-
-def _entry(base, stream, event, body):
-    url = "%s/streams/%s/%s" % (base, quote(stream, safe=""), event["number"])
-    entry = {"title": "%s@%s" % (event["number"], stream), "id": url, "updated": event.get("created", ""),
-             "author": {"name": "EventStore"}, "summary": event["eventType"],
-             "links": [{"uri": url, "relation": "edit"}, {"uri": url, "relation": "alternate"}]}
-    if body:
-        entry.update({"eventId": event["eventId"], "eventType": event["eventType"], "eventNumber": event["number"],
-                      "data": event["data"] if not event["isJson"] else json.dumps(event["data"]),
-                      "metaData": json.dumps(event["metadata"]) if event.get("metadata") is not None else "",
-                      "streamId": stream, "isJson": event["isJson"], "isMetaData": event.get("metadata") is not None,
-                      "isLinkMetaData": False, "positionEventNumber": event["number"], "positionStreamId": stream})
-    return entry
-
-
-def _feed(base, stream, page, events, body, path):
-    escaped = quote(stream, safe="")
-    last = events[-1]["number"]
-    head = not page or page[-1]["number"] == last
-    return {"title": "Event stream '%s'" % stream, "id": "%s/streams/%s" % (base, escaped),
-            "updated": page[-1].get("created", "") if page else "", "streamId": stream,
-            "author": {"name": "EventStore"}, "headOfStream": head, "selfUrl": "%s/streams/%s" % (base, escaped),
-            "eTag": "%s;%s" % (last, zlib.crc32(ATOM_JSON.encode("ascii"))),
-            "links": [{"uri": base + path.split("?")[0], "relation": "self"},
-                      {"uri": "%s/streams/%s/head/backward/20" % (base, escaped), "relation": "first"},
-                      {"uri": "%s/streams/%s/metadata" % (base, escaped), "relation": "metadata"}],
-            # Newest first, in both directions (Convert.cs l.59-60, 107-108).
-            "entries": [_entry(base, stream, e, body) for e in reversed(page)]}
+    return api.reply(200, json.dumps(atom.entry(base, stream, event, True), indent=2), ATOM_JSON + "; charset=utf-8")
