@@ -257,6 +257,9 @@ class Node(ReplicationRoles):
         threading.Thread(target=self._finish_resignation, args=(voters,), daemon=True).start()
 
     def _finish_resignation(self, voters):
+        # ClusterVNodeController.cs l.166-183: a resigning leader refuses new writes and hands over only once
+        # its request queue has drained, so what it wrote reaches the others first.
+        self.state.log.wait_committed(self.state.writer_checkpoint, self.config.WriteTimeoutMs / 1000.0)
         acknowledged = self.elections.resign(voters)
         with self.lock:
             if self.role != "ResigningLeader":
