@@ -2,13 +2,14 @@
 
 - POST /admin/node/priority/{n} ($admins/$ops): sets this node's priority, which gossip then carries
   (AdminController.cs l.263-285; ClusterVNodeController handles ClientMessage.SetNodePriority).
-- POST /admin/scavenge, DELETE /admin/scavenge/{id}, POST /admin/mergeindexes, POST /admin/reloadconfig
-  ($admins/$ops) and the user-management routes of UsersController.cs l.24-33 ($admins, or the user itself
+- POST /admin/scavenge, DELETE /admin/scavenge/{id} and GET /streams/$scavenges...: scavenge_api.py.
+- POST /admin/mergeindexes, POST /admin/reloadconfig ($admins/$ops) and the user-management routes of UsersController.cs l.24-33 ($admins, or the user itself
   where 22.10 allows it): authorization exactly as 22.10 (401 otherwise); the features themselves are not
   emulated, so an authorized call gets 501 saying so rather than a made-up success.
 """
 import re
 
+from . import scavenge_api
 from .state import DEFAULT_USERS
 
 PRIORITY = re.compile(r"^/admin/node/priority/([^/]+)$")
@@ -42,6 +43,14 @@ def _not_emulated(feature, allowed, login_group=None):
     return handler
 
 
+def _authorized(handler):
+    def checked(api, path):
+        if _check(api, OPS_OR_ADMINS):
+            return None
+        return handler(api, path)
+    return checked
+
+
 def _priority(api, path):
     if _check(api, OPS_OR_ADMINS):
         return None
@@ -64,9 +73,11 @@ def routes(path, config):
         if PRIORITY.match(path):
             found["POST"] = _priority
         elif path == "/admin/scavenge":
-            found["POST"] = _not_emulated("scavenging", OPS_OR_ADMINS)
+            found["POST"] = _authorized(scavenge_api.start)
         elif SCAVENGE_ID.match(path):
-            found["DELETE"] = _not_emulated("scavenging", OPS_OR_ADMINS)
+            found["DELETE"] = _authorized(scavenge_api.stop)
+        elif scavenge_api.STREAM.match(path):
+            found["GET"] = scavenge_api.read
         elif path == "/admin/mergeindexes":
             found["POST"] = _not_emulated("index merging", OPS_OR_ADMINS)
         elif path == "/admin/reloadconfig":

@@ -103,7 +103,11 @@ def _unknown_options(config):
 
 def _serve(config):
     identity = validate(config)
-    state = NodeState(config.Db, config.index_path, in_memory=config.MemDb)
+    state = NodeState(config.Db, config.index_path, in_memory=config.MemDb, chunk_size=config.ChunkSize)
+    if state.log.truncated_from is not None:
+        # ClusterVNode.cs l.627-637: a truncate checkpoint left by a replica is applied before the database opens.
+        LOG.info("Truncate checkpoint is present. Truncate: {truncatePosition}, Writer: {writerCheckpoint}",
+                 truncatePosition=state.writer_checkpoint, writerCheckpoint=state.log.truncated_from)
     node = Node(config, identity, state)
     # 22.10 opens the database in the ClusterVNode constructor (ClusterVNode.cs l.639), before the host starts
     # Kestrel: nothing listens on HttpPort meanwhile.

@@ -9,7 +9,7 @@ import ssl
 import sys
 import threading
 
-from . import admin_api, formats, users_api
+from . import admin_api, events_api, formats, scavenge_api, users_api
 from .dump import options_info
 from .log import LOG
 from .member import client_view, endpoint
@@ -18,7 +18,8 @@ from .version import FOUR_PART
 
 HTTP_TIMEOUT = 10.0
 NODE_CALLS = {"/gossip": None, "/elections/prepare": "on_prepare", "/elections/proposal": "on_proposal",
-              "/elections/done": "on_done", "/elections/resigning": "on_resigning"}
+              "/elections/done": "on_done", "/elections/resigning": "on_resigning",
+              scavenge_api.SCAVENGER_WRITES: None}
 
 
 class Api(http.server.BaseHTTPRequestHandler):
@@ -122,7 +123,7 @@ class Api(http.server.BaseHTTPRequestHandler):
         if users_api.COMMAND.match(path) and not config.Insecure:
             routes[path] = {"POST": lambda p: users_api.handle(self, p)}
         else:
-            extra = admin_api.routes(path, config)
+            extra = admin_api.routes(path, config) or events_api.routes(path, config)
             if extra:
                 routes[path] = {method: (lambda p, h=h: h(self, p)) for method, h in extra.items()}
         methods = routes.get(path)
@@ -219,6 +220,8 @@ class Api(http.server.BaseHTTPRequestHandler):
         if path == "/gossip":
             return self._json(node.gossip.received(body, "gossip received from [%s:%s]" % (
                 (body.get("server") or {}).get("host"), (body.get("server") or {}).get("port"))))
+        if path == scavenge_api.SCAVENGER_WRITES:
+            return self._json(scavenge_api.on_scavenger_write(node, body))
         with node.lock:
             reply = getattr(node.elections, NODE_CALLS[path])(body)
         return self._json(reply)

@@ -38,7 +38,10 @@ class Node(ReplicationRoles):
         self._next_write = self._next_save = 0.0
         self._adopted_at = 0.0
         self._settle = max(0.5, 2 * config.GossipIntervalMs / 1000.0)
+        self._stall = (config.IntTcpHeartbeatInterval + config.IntTcpHeartbeatTimeout) / 1000.0
         self._catchup = None
+        self.acks, self.ack_times = {}, {}
+        self.exit_code = 0
         self.gossip_started = threading.Event()
 
     @property
@@ -109,12 +112,18 @@ class Node(ReplicationRoles):
     # The controller loop.
 
     def _control(self):
+        last = time.monotonic()
         while not self._stopped.is_set():
             self._wake.wait(TICK)
             self._wake.clear()
+            now = time.monotonic()
+            if now - last > self._stall:
+                # The process was stalled (SIGSTOP): no simulated write until the cluster has been heard again.
+                self._next_write = now + self._stall
+            last = now
             with self.lock:
                 if self.role not in ("ShuttingDown", "Shutdown"):
-                    self._evaluate(time.monotonic())
+                    self._evaluate(now)
 
     def _alive(self):
         return [m for m in self.gossip.cluster.values() if m["isAlive"] and m["instanceId"] != EMPTY_ID]
@@ -147,6 +156,7 @@ class Node(ReplicationRoles):
         elif role == "PreLeader":
             self.state.start_epoch()
             self._become("Leader", "IS LEADER... SPARTA!")
+            self.advance_commit()
         elif role == "Leader":
             self._lead(now, voters)
         if self.role in ("Unknown", "Leader"):
@@ -188,10 +198,13 @@ class Node(ReplicationRoles):
                 return
         else:
             self._no_quorum_since = None
-        if now >= self._next_write:
+        if now >= self._next_write and self.live_quorum(now):
             self._next_write = now + SIMULATED_WRITE_PERIOD
-            self.state.writer_checkpoint += random.randint(40, 400)
-            self.state.chaser_checkpoint = self.state.writer_checkpoint
+            # 22.10's own writes (stats, system streams): records no client reads, replicated like any other.
+            # Simulated only while a quorum of replication links is live, so that a leader resuming from a stall
+            # (SIGSTOP) does not write the twin's filler before it learns of the new leader.
+            self.state.log.append([{"kind": "filler", "padTo": random.randint(40, 400)}])
+            self.advance_commit()
 
     def _persist(self, now):
         if now >= self._next_save:
@@ -223,6 +236,7 @@ class Node(ReplicationRoles):
         self._catchup = None
         self._adopted_at = time.monotonic()
         self.subscriptions.clear()
+        self.acks.clear()
         where = Plain("%s:%s,{%s}" % (leader["httpHost"], leader["httpPort"], leader["instanceId"]))
         if self.config.ReadOnlyReplica:
             self._become("PreReadOnlyReplica", "READ ONLY PRE-REPLICA STATE, WAITING FOR CHASER TO CATCH UP... "
@@ -243,6 +257,9 @@ class Node(ReplicationRoles):
         threading.Thread(target=self._finish_resignation, args=(voters,), daemon=True).start()
 
     def _finish_resignation(self, voters):
+        # ClusterVNodeController.cs l.166-183: a resigning leader refuses new writes and hands over only once
+        # its request queue has drained, so what it wrote reaches the others first.
+        self.state.log.wait_committed(self.state.writer_checkpoint, self.config.WriteTimeoutMs / 1000.0)
         acknowledged = self.elections.resign(voters)
         with self.lock:
             if self.role != "ResigningLeader":

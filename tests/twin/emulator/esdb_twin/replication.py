@@ -1,9 +1,12 @@
 """The internal TCP channel (IntIp:IntTcpPort): replicas subscribe to the leader and both sides heartbeat.
 
-Line protocol (emulator-private): the replica sends `SUBSCRIBE <json>`, the leader answers `ASSIGN <json>`
-(Follower, Clone, ReadOnlyReplica, Drop or NotLeader), then sends `HB <json>` with its checkpoints every
-IntTcpHeartbeatInterval and the replica answers `HB`. Silence longer than interval + IntTcpHeartbeatTimeout
-closes the connection. In secure mode the connection is TLS and both ends must hold node certificates.
+Line protocol (emulator-private): the replica sends `SUBSCRIBE <json>` (its writer checkpoint and epochs), the
+leader answers `ASSIGN <json>` (Follower, Clone, ReadOnlyReplica, Drop or NotLeader, and the subscription
+position), then sends the log from that position as `DATA <json>` (records, commit point) and, every
+IntTcpHeartbeatInterval, `HB <json>`; the replica answers each with `ACK <json>` (its writer checkpoint, once the
+records are on its disk). What the replica lacked when it subscribed is sent at ESDB_TWIN_CATCHUP_BYTES_PER_S,
+what the leader writes after that at once. Silence longer than interval + IntTcpHeartbeatTimeout closes the
+connection. In secure mode the connection is TLS and both ends must hold node certificates.
 """
 import json
 import select
@@ -15,8 +18,11 @@ import time
 from .log import LOG, Plain
 from .member import endpoint
 from .transport import PeerError
+from .twin_settings import catchup_bytes_per_second
 
 RECONNECT_DELAY = 0.5
+BATCH_BYTES = 65536
+POLL = 0.01
 
 
 def _send(stream, verb, body=None):
@@ -76,7 +82,7 @@ class ReplicationServer:
             if assignment["role"] in ("Drop", "NotLeader"):
                 subscriber = None
                 return
-            self._heartbeat(conn, reader, subscriber)
+            self._stream(conn, reader, subscriber, assignment)
         except (OSError, ssl.SSLError, ValueError, KeyError, TypeError, ConnectionError):
             pass
         finally:
@@ -84,14 +90,34 @@ class ReplicationServer:
                 self.node.release_replica(subscriber)
             conn.close()
 
-    def _heartbeat(self, conn, reader, subscriber):
+    def _stream(self, conn, reader, subscriber, assignment):
+        log = self.node.state.log
+        start = position = assignment["subscriptionPosition"]
+        target, since = assignment["writerCheckpoint"], time.monotonic()
+        rate = assignment.get("catchupBytesPerSecond") or catchup_bytes_per_second()
+        last_heartbeat = 0.0
         while not self._closing.is_set() and self.node.still_serves(subscriber):
-            _send(conn, "HB", self.node.leader_checkpoints())
-            verb, _unused = _receive(reader)
-            if verb != "HB":
+            now = time.monotonic()
+            if position < target:
+                # Catching up: the bytes it lacked at subscription time arrive at the twin's catch-up rate.
+                allowed = int((now - since) * rate) - (position - start)
+                records = log.since(position, min(allowed, target - position)) if allowed > 0 else []
+            else:
+                records = log.since(position, BATCH_BYTES)
+            if records:
+                _send(conn, "DATA", dict(self.node.leader_checkpoints(), records=records))
+                position = records[-1]["pos"] + records[-1]["size"]
+            elif now - last_heartbeat >= self.interval:
+                _send(conn, "HB", self.node.leader_checkpoints())
+                last_heartbeat = now
+            else:
+                if _closed_within(conn, POLL):
+                    return
+                continue
+            verb, ack = _receive(reader)
+            if verb != "ACK":
                 return
-            if _closed_within(conn, self.interval):
-                return
+            self.node.replica_acked(subscriber, ack["writerCheckpoint"])
 
 
 def _closed_within(conn, seconds):
@@ -178,10 +204,11 @@ class ReplicaClient:
             return
         if verb != "ASSIGN" or assignment["role"] == "NotLeader":
             return
-        self.node.replica_assigned(leader_id, assignment)
+        if not self.node.replica_assigned(leader_id, assignment):
+            return
         while self.node.following(leader_id):
-            verb, checkpoints = _receive(reader)
-            if verb != "HB":
+            verb, message = _receive(reader)
+            if verb not in ("HB", "DATA"):
                 return
-            self.node.replica_heartbeat(leader_id, assignment["role"], checkpoints)
-            _send(conn, "HB")
+            writer = self.node.replica_received(leader_id, assignment["role"], message.get("records"), message)
+            _send(conn, "ACK", {"writerCheckpoint": writer})

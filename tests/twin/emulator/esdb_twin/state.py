@@ -1,20 +1,19 @@
-"""What a node keeps under Db across restarts: checkpoints, its last epoch, and the users' passwords.
+"""What a node keeps under Db across restarts: its transaction log (store.py) and the users' passwords.
 
 Users are replicated data, as in 22.10 (the $user-<login> streams): only the leader changes them, each change
 gets the next `usersVersion`, and replicas take the leader's users with every heartbeat.
 
-The checkpoints are 8-byte little-endian files named like 22.10's (writer.chk, chaser.chk, epoch.chk);
-everything else lives in twin-state.json. Passwords are stored as salted PBKDF2 hashes, never in clear.
+The checkpoints and epochs come from the log (store.py); the users live in twin-state.json. Passwords are
+stored as salted PBKDF2 hashes, never in clear.
 """
 import hashlib
 import hmac
 import json
 import os
-import struct
 import threading
-import uuid
 
 from .errors import host_terminated
+from .store import EventLog
 
 DEFAULT_PASSWORD = "changeit"
 DEFAULT_USERS = {"admin": "$admins", "ops": "$ops"}
@@ -26,15 +25,14 @@ def _hash(password, salt):
 
 
 class NodeState:
-    def __init__(self, db_path, index_path, in_memory=False):
+    def __init__(self, db_path, index_path, in_memory=False, chunk_size=268435456):
         self._lock = threading.Lock()
         self.db_path, self.in_memory = db_path, in_memory
-        self.writer_checkpoint = self.chaser_checkpoint = 0
-        self.epoch_number, self.epoch_position, self.epoch_id = -1, -1, EMPTY_ID
         self.users, self.users_version = {}, 0
         if not in_memory:
             self._prepare(db_path, index_path)
             self._load()
+        self.log = EventLog(db_path, index_path, chunk_size, in_memory)
         for login in DEFAULT_USERS:
             self.users.setdefault(login, self._credential(DEFAULT_PASSWORD))
 
@@ -52,27 +50,12 @@ class NodeState:
     def _path(self, name):
         return os.path.join(self.db_path, name)
 
-    def _read_checkpoint(self, name):
-        try:
-            with open(self._path(name), "rb") as handle:
-                data = handle.read(8)
-            return struct.unpack("<q", data)[0] if len(data) == 8 else None
-        except OSError:
-            return None
-
     def _load(self):
-        writer = self._read_checkpoint("writer.chk")
-        chaser = self._read_checkpoint("chaser.chk")
-        self.writer_checkpoint = writer if writer is not None else 0
-        self.chaser_checkpoint = chaser if chaser is not None else self.writer_checkpoint
         try:
             with open(self._path("twin-state.json"), encoding="utf-8") as handle:
                 saved = json.load(handle)
         except (OSError, ValueError):
             return
-        self.epoch_number = saved.get("epochNumber", -1)
-        self.epoch_position = saved.get("epochPosition", -1)
-        self.epoch_id = saved.get("epochId", EMPTY_ID)
         self.users = saved.get("users", {})
         self.users_version = saved.get("usersVersion", 0)
 
@@ -80,12 +63,7 @@ class NodeState:
         if self.in_memory:
             return
         with self._lock:
-            for name, value in (("writer.chk", self.writer_checkpoint), ("chaser.chk", self.chaser_checkpoint),
-                                ("epoch.chk", self.epoch_position)):
-                self._atomic_write(name, struct.pack("<q", value))
-            document = {"epochNumber": self.epoch_number, "epochPosition": self.epoch_position,
-                        "epochId": self.epoch_id, "users": self.users,
-                        "usersVersion": self.users_version}
+            document = {"users": self.users, "usersVersion": self.users_version}
             self._atomic_write("twin-state.json", json.dumps(document, indent=2).encode("utf-8"))
 
     def _atomic_write(self, name, data):
@@ -94,14 +72,33 @@ class NodeState:
             handle.write(data)
         os.replace(temporary, self._path(name))
 
+    # Checkpoints and the last epoch, as the log has them.
+
+    @property
+    def writer_checkpoint(self):
+        return self.log.writer
+
+    chaser_checkpoint = writer_checkpoint
+
+    def _epoch(self, key, default):
+        epoch = self.log.last_epoch()
+        return epoch[key] if epoch else default
+
+    @property
+    def epoch_number(self):
+        return self._epoch("epochNumber", -1)
+
+    @property
+    def epoch_position(self):
+        return self._epoch("pos", -1)
+
+    @property
+    def epoch_id(self):
+        return self._epoch("epochId", EMPTY_ID)
+
     def start_epoch(self):
         """A new leader writes an epoch record at its writer checkpoint."""
-        self.epoch_number += 1
-        self.epoch_position = self.writer_checkpoint
-        self.epoch_id = str(uuid.uuid4())
-        self.writer_checkpoint += 120
-        self.chaser_checkpoint = self.writer_checkpoint
-        self.save()
+        self.log.append_epoch(self.epoch_number + 1)
 
     @staticmethod
     def _credential(password):

@@ -65,7 +65,7 @@ class Transport:
         self._clear(peer)
         return tls
 
-    def forward(self, host, port, method, path, headers, payload, timeout=10.0):
+    def forward(self, host, port, method, path, headers, payload, timeout=10.0, headers_out=None):
         """22.10's HttpSendService.ForwardRequest: the same request to the leader; (status, reason, type, body).
 
         22.10's forwarding client presents no client certificate and checks only the leader's chain and name."""
@@ -78,6 +78,8 @@ class Transport:
             connection.request(method, path, payload, headers)
             response = connection.getresponse()
             data = response.read()
+            if headers_out is not None:
+                headers_out.update(response.getheaders())
             connection.close()
         except (PeerError, OSError, http.client.HTTPException) as exc:
             raise PeerError(str(exc) or type(exc).__name__) from None
