@@ -31,6 +31,11 @@ attributes:
   diff_mode:
     support: none
     description: A scavenge has no before and after to show.
+  action_group:
+    support: full
+    membership:
+      - esdb.cluster.eventstore
+    description: Use C(group/esdb.cluster.eventstore) in O(ignore:module_defaults).
 options:
   node:
     description:
