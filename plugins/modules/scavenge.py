@@ -17,8 +17,10 @@ description:
     event, then reports the result, the time taken and the space saved.
   - Scavenging works per node. Run it on one node at a time, followers first, so that the cluster keeps
     its quorum and its leader's disk stays quiet.
-  - First reads the node's C(/gossip) and refuses to start unless the node is Leader, Follower or
-    ReadOnlyReplica beside exactly one alive Leader.
+  - First reads C(/gossip) from every node in O(nodes) and starts nothing unless the cluster is ready, as
+    M(esdb.cluster.cluster_status) judges it (one agreed Leader, every voting member alive as Leader or Follower,
+    every given node answering); the failure names the status and the problems found.
+  - Also refuses unless O(node) itself is Leader, Follower or ReadOnlyReplica beside exactly one alive Leader.
   - Needs a user in C($admins) or C($ops) (O(url_username), O(url_password)) on a secure node.
 author:
   - esdb.cluster maintainers (@esdb)
@@ -39,7 +41,8 @@ attributes:
 options:
   node:
     description:
-      - The node to scavenge, as C(host), C(host:port) or C(https://host:port). The port defaults to 2113.
+      - The node to scavenge, written as in O(nodes) (C(host), C(host:port) or C(https://host:port)); it must be
+        one of them, matched by host and port.
     type: str
     required: true
   start_from_chunk:
@@ -59,24 +62,23 @@ options:
     default: true
   wait_timeout:
     description:
-      - Seconds to wait for the result when O(wait=true).
+      - Seconds to wait for the result when O(wait=true); 0 reads the progress once.
+      - The progress is read every O(interval) seconds.
+      - 0 or more and at most 86400.
     type: float
     default: 3600
-  interval:
-    description:
-      - Seconds between reads of the scavenge's progress.
-    type: float
-    default: 5
 '''
 
 EXAMPLES = r'''
 - name: Scavenge each node in turn, followers first
   esdb.cluster.scavenge:
+    nodes: "{{ followers + [leader] }}"
     node: "{{ item }}"
     ca_path: /etc/eventstore/certs/ca/ca.crt
     url_username: ops
     url_password: "{{ vault_ops_password }}"
     wait_timeout: 7200
+    interval: 10
   loop: "{{ followers + [leader] }}"
   delegate_to: localhost
   run_once: true
@@ -104,6 +106,19 @@ space_saved:
   description: Bytes the scavenge freed, as the node reports it.
   returned: always
   type: int
+status:
+  description:
+    - The cluster status read before starting, as M(esdb.cluster.cluster_status) reports it (V(ready),
+      V(degraded), V(unavailable), V(split_brain) or V(unreachable)).
+  returned: once the options are accepted
+  type: str
+  sample: ready
+problems:
+  description: Sentences naming each node or member that was not as it should be before starting.
+  returned: once the options are accepted
+  type: list
+  elements: str
+  sample: []
 '''
 
 import time
@@ -111,12 +126,18 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import describe_failure, fetch_one
+from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate
+from ansible_collections.esdb.cluster.plugins.module_utils.connection_options import (
+    REQUIRED_BY,
+    REQUIRED_TOGETHER,
+    check_connection,
+    connection_argument_spec,
+)
+from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import describe_failure, fetch_all
+from ansible_collections.esdb.cluster.plugins.module_utils.leader_handover import unknown_node_error
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
-    CONNECTION_ARGUMENT_SPEC,
-    CONNECTION_REQUIRED_BY,
-    CONNECTION_REQUIRED_TOGETHER,
     NodeAddressError,
+    embedded_passwords,
     open_url_options,
     parse_node_address,
 )
@@ -138,16 +159,43 @@ PROBE_ID = '00000000-0000-0000-0000-000000000000'
 
 
 def argument_spec():
-    spec = dict(
+    return connection_argument_spec(
         node=dict(type='str', required=True),
         start_from_chunk=dict(type='int', default=0),
         threads=dict(type='int', default=1),
         wait=dict(type='bool', default=True),
         wait_timeout=dict(type='float', default=3600.0),
-        interval=dict(type='float', default=5.0),
     )
-    spec.update(CONNECTION_ARGUMENT_SPEC)
-    return spec
+
+
+def parsed_targets(params):
+    """(endpoints, the endpoint of node or None, errors): one sentence per value that cannot work."""
+    endpoints, errors = check_connection(params, wait_why=' (0 reads the progress once)')
+    problem = check_parameters(params['start_from_chunk'], params['threads'])
+    if problem:
+        errors.append(problem)
+    target = None
+    try:
+        target = parse_node_address(params['node'], params['scheme'])
+    except NodeAddressError as exc:
+        errors.append(str(exc))
+    if target is not None and endpoints:
+        unknown = unknown_node_error(target.label, [e.label for e in endpoints])
+        if unknown:
+            errors.append(unknown)
+        else:
+            # The one listed in nodes, so that its scheme is the one its gossip was read with.
+            target = [e for e in endpoints if e.label == target.label][0]
+    return endpoints, target, errors
+
+
+def cluster_problem(verdict, label):
+    """None when the cluster is ready, else the sentence that refuses to scavenge it."""
+    if verdict['passed']:
+        return None
+    return ('the cluster is %s, not ready, so no scavenge was started on %s: %s Scavenge once '
+            'esdb.cluster.cluster_status reports it ready.'
+            % (verdict['status'], label, ' '.join(verdict['problems']) or 'no problem named.'))
 
 
 def call(endpoint, method, path, options, accept=None):
@@ -158,7 +206,8 @@ def call(endpoint, method, path, options, accept=None):
     try:
         response = open_url(endpoint.url(path), method=method, data=b'' if method == 'POST' else None, **options)
         try:
-            return response.getcode(), getattr(response, 'reason', ''), response.read()
+            status = getattr(response, 'status', None) or response.getcode()
+            return status, getattr(response, 'reason', ''), response.read()
         finally:
             response.close()
     except Exception as exc:  # pylint: disable=broad-except
@@ -178,15 +227,18 @@ def progress(endpoint, scavenge_id, options):
     return parse_progress(body)
 
 
-def run(module, endpoint, options):
+def run(module, endpoints, endpoint, options):
     params = module.params
-    gossip, failure = fetch_one(endpoint, options)
-    if failure:
-        raise ScavengeError(failure)
-    problem = readiness_problem(gossip, endpoint.label)
+    answers = fetch_all(endpoints, options)
+    verdict = evaluate(answers, params['expected_size'] or len(endpoints), 'ready')
+    result = dict(changed=False, scavenge_id=None, result=None, time_taken=None, space_saved=None,
+                  status=verdict['status'], problems=verdict['problems'])
+    problem = cluster_problem(verdict, endpoint.label)
+    if not problem:
+        answer = [a for a in answers if a['node'] == endpoint.label][0]
+        problem = readiness_problem(answer['gossip'], endpoint.label)
     if problem:
-        raise ScavengeError(problem)
-    result = dict(changed=False, scavenge_id=None, result=None, time_taken=None, space_saved=None)
+        module.fail_json(msg=problem, **result)
     if module.check_mode:
         # Reading a scavenge that does not exist proves the credentials without starting anything.
         status, _reason, _body = call(endpoint, 'GET', status_path(PROBE_ID), options, ATOM_JSON)
@@ -228,23 +280,17 @@ def follow(endpoint, scavenge_id, options, params):
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
-        required_together=CONNECTION_REQUIRED_TOGETHER,
-        required_by=CONNECTION_REQUIRED_BY,
+        required_together=REQUIRED_TOGETHER,
+        required_by=REQUIRED_BY,
         supports_check_mode=True,
     )
     params = module.params
-    problem = check_parameters(params['start_from_chunk'], params['threads'])
-    if problem is None and (params['wait_timeout'] < 0 or params['interval'] <= 0):
-        problem = ('wait_timeout is %s and interval %s; give wait_timeout >= 0 and interval > 0'
-                   % (params['wait_timeout'], params['interval']))
+    module.no_log_values.update(embedded_passwords(params['nodes'] + [params['node']]))
+    endpoints, endpoint, errors = parsed_targets(params)
+    if errors:
+        module.fail_json(msg='; '.join(errors), changed=False)
     try:
-        endpoint = parse_node_address(params['node'], params['scheme'])
-    except NodeAddressError as exc:
-        problem = problem or str(exc)
-    if problem:
-        module.fail_json(msg=problem, changed=False)
-    try:
-        result = run(module, endpoint, open_url_options(params))
+        result = run(module, endpoints, endpoint, open_url_options(params))
     except ScavengeError as exc:
         module.fail_json(msg=str(exc), changed=False)
     module.exit_json(**result)

@@ -10,7 +10,7 @@ from ansible.module_utils import basic
 from ansible_collections.esdb.cluster.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.esdb.cluster.plugins.module_utils import account_password as password_utils
 from ansible_collections.esdb.cluster.plugins.module_utils import admin_client, gossip_client
-from ansible_collections.esdb.cluster.plugins.modules import account_password, cluster_status, leader_resign
+from ansible_collections.esdb.cluster.plugins.modules import account_password, cluster_status, leader_resign, scavenge
 from ansible_collections.esdb.cluster.tests.unit.plugins.module_utils.canned_http import ModuleFail, patch_module_args, run_module
 
 MODULES = {
@@ -18,6 +18,7 @@ MODULES = {
     'leader_resign': (leader_resign, {}),
     'account_password': (account_password, dict(account='admin', password='n3w', url_username='admin',
                                                 url_password='old')),
+    'scavenge': (scavenge, dict(node='10.0.1.12')),
 }
 TRIO = ['10.0.1.11', '10.0.1.12', '10.0.1.13']
 # Ansible's own exit functions (captured before the autouse fixture replaces them), for the tests
@@ -103,12 +104,18 @@ WAITS = {
         ({'wait_timeout': 'nan'}, not_a_number('wait_timeout', 'nan',
                                                why='; an election after a resignation takes a few seconds')),
     ],
+    'scavenge': [
+        ({'wait_timeout': -1}, limits('wait_timeout', -1, '0 or more', ' (0 reads the progress once)')),
+        ({'threads': 0, 'timeout': 0}, limits('timeout', 0) + '; threads is 0; give 1 or more'),
+        ({'node': '10.0.1.14'}, 'node 10.0.1.14:2113 is not one of nodes (10.0.1.11:2113, 10.0.1.12:2113, '
+                                '10.0.1.13:2113); add it to nodes, written with the same host and port'),
+    ],
 }
 CASES = [pytest.param(name, args, message, id='%s-%d' % (name, index))
          for name in MODULES for index, (args, message) in enumerate(COMMON + WAITS[name])]
 
 
-SECRETS = {'cluster_status': ['url_password'], 'leader_resign': ['url_password'],
+SECRETS = {'cluster_status': ['url_password'], 'leader_resign': ['url_password'], 'scavenge': ['url_password'],
            'account_password': ['url_password', 'password', 'login_fallbacks']}
 
 
