@@ -43,8 +43,7 @@ def moto():
 
 def cluster_vars(moto, **overrides):
     extra_vars = {"aws_region": REGION, "aws_endpoint_url": moto.url,
-                  "eventstore_vpc_subnet_ids": moto.fixture["subnets"], "eventstore_admin_cidrs": [ADMIN_CIDR],
-                  "eventstore_wait_for_ssh": False}
+                  "eventstore_vpc_subnet_ids": moto.fixture["subnets"], "eventstore_admin_cidrs": [ADMIN_CIDR]}
     extra_vars.update(overrides)
     return {k: v for k, v in extra_vars.items() if v is not None}
 
@@ -117,11 +116,11 @@ def _list(value):
     return [value] if isinstance(value, str) else value
 
 
-def tag_condition(statement):
-    """The cluster tag a statement requires on the resource acted on, or None."""
+def tag_condition(statement, tag="eventstore_cluster"):
+    """The cluster (or bastion) tag a statement requires on the resource acted on, or None."""
     for operator in statement.get("Condition", {}).values():
         for key in operator:
-            if key == "aws:ResourceTag/eventstore_cluster":
+            if key == "aws:ResourceTag/" + tag:
                 return key
     return None
 
@@ -219,13 +218,6 @@ def test_cluster_lifecycle(moto, tmp_path):
     assert {n: i["InstanceId"] for n, i in live_instances(ec2).items()} == \
         {n: i["InstanceId"] for n, i in nodes.items()}
 
-    # waiting for SSH on public IPs the nodes do not have is refused by name, before any wait
-    rc, out = playbook("provision", cluster_vars(moto, eventstore_wait_for_ssh=True,
-                                                 eventstore_ssh_address="public_ip_address"))[:2]
-    assert rc != 0
-    assert "has no public_ip_address: set eventstore_ssh_address to private_ip_address" in " ".join(out.split()), out
-    assert all(i["InstanceId"] in out for i in nodes.values())
-
     # scale out to 5 with external TCP; asking for fewer, or leaving the size out, is refused before any change
     rc, out = playbook("provision", cluster_vars(moto, eventstore_cluster_size=5, eventstore_external_tcp=True))[:2]
     assert rc == 0, out
@@ -278,7 +270,8 @@ def test_cluster_lifecycle(moto, tmp_path):
     assert [action for action in sorted(called) if not allowing_statements(policy, action)] == []
     for action in sorted(called):
         if any(fnmatch.fnmatch(action, pattern) for pattern in DESTRUCTIVE):
-            assert all(tag_condition(s) for s in allowing_statements(policy, action)), action
+            assert all(tag_condition(s) or tag_condition(s, "eventstore_bastion")
+                       for s in allowing_statements(policy, action)), action
     for pattern in ("ec2:StopInstances", "ec2:StartInstances", "ec2:DeleteSecurityGroup"):
         assert allowing_statements(policy, pattern), pattern
 
@@ -306,16 +299,36 @@ def test_teardown_after_an_interrupted_one(moto):
         "NetworkInterfaces"] == []
 
 
+def public_subnet(moto):
+    """A subnet of the cluster's VPC routed to an internet gateway, in a third zone (created once)."""
+    if "public" not in moto.fixture:
+        ec2 = moto.fixture["ec2"]
+        public = ec2.create_subnet(VpcId=moto.fixture["vpc"], CidrBlock="10.42.9.0/24",
+                                   AvailabilityZone=REGION + "c")["Subnet"]["SubnetId"]
+        gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=moto.fixture["vpc"])
+        table = ec2.create_route_table(VpcId=moto.fixture["vpc"])["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+        ec2.associate_route_table(RouteTableId=table, SubnetId=public)
+        moto.fixture["public"] = public
+    return moto.fixture["public"]
+
+
+def ingress(group):
+    """(port, CIDR or group id) of every ingress rule of a security group."""
+    return {(p["FromPort"], source.get("CidrIp") or source.get("GroupId"))
+            for p in group["IpPermissions"] for source in p["IpRanges"] + p["UserIdGroupPairs"]}
+
+
+def named_group(ec2, name):
+    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [name]}])["SecurityGroups"]
+    return groups[0] if groups else None
+
+
 def test_public_ip_only_when_asked(moto):
     """eventstore_assign_public_ip: true puts nodes in public subnets (routed to an internet gateway) with public IPs."""
     ec2 = moto.fixture["ec2"]
-    public = ec2.create_subnet(VpcId=moto.fixture["vpc"], CidrBlock="10.42.9.0/24",
-                               AvailabilityZone=REGION + "c")["Subnet"]["SubnetId"]
-    gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=moto.fixture["vpc"])
-    table = ec2.create_route_table(VpcId=moto.fixture["vpc"])["RouteTable"]["RouteTableId"]
-    ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
-    ec2.associate_route_table(RouteTableId=table, SubnetId=public)
+    public = public_subnet(moto)
     extra = cluster_vars(moto, eventstore_cluster_name="pub", eventstore_cluster_size=1,
                          eventstore_vpc_subnet_ids=moto.fixture["subnets"] + [public])
     rc, out = playbook("provision", {**extra, "eventstore_assign_public_ip": True})[:2]
@@ -326,3 +339,92 @@ def test_public_ip_only_when_asked(moto):
     rc, out = playbook("teardown", {**extra, "eventstore_teardown_confirm": "pub"})[:2]
     assert rc == 0, out
     assert live_instances(ec2, "pub") == {}
+
+
+def test_public_mode_opens_ssh_and_http_to_the_admin_networks_only(moto):
+    """Public access mode: public IPs by default, 22 and 2113 from eventstore_admin_cidrs, nothing world-open.
+
+    The public IPs moto hands out are only read, never contacted.
+    """
+    ec2 = moto.fixture["ec2"]
+    extra = cluster_vars(moto, eventstore_cluster_name="open", eventstore_cluster_size=1,
+                         eventstore_access_mode="public",
+                         eventstore_vpc_subnet_ids=moto.fixture["subnets"] + [public_subnet(moto)])
+    rc, out = playbook("provision", extra)[:2]
+    assert rc == 0, out
+    [node] = live_instances(ec2, "open").values()
+    assert node["SubnetId"] == public_subnet(moto) and node.get("PublicIpAddress"), node
+    group = named_group(ec2, "eventstore-open")
+    assert ingress(group) == {(22, ADMIN_CIDR), (2113, ADMIN_CIDR), (2113, VPC_CIDR),
+                              (2113, group["GroupId"]), (1112, group["GroupId"])}
+    assert named_group(ec2, "eventstore-open-bastion") is None
+
+    # public IPs cannot be turned off in public mode; the world needs eventstore_allow_world_open
+    for overrides, fragment in (
+            ({"eventstore_assign_public_ip": False}, "eventstore_access_mode is public but eventstore_assign_public_ip"
+                                                     " is false"),
+            ({"eventstore_admin_cidrs": ["0.0.0.0/0"]}, "opens the port to the whole internet")):
+        rc, out = playbook("provision", {**extra, **overrides})[:2]
+        assert rc != 0 and fragment in " ".join(out.split()), out
+    assert ingress(named_group(ec2, "eventstore-open")) == ingress(group)
+
+    rc, out = playbook("teardown", {**extra, "eventstore_teardown_confirm": "open"})[:2]
+    assert rc == 0, out
+
+    # nodes launched without a public IP are refused by name in public mode, before any wait
+    private = cluster_vars(moto, eventstore_cluster_name="open", eventstore_cluster_size=1)
+    assert playbook("provision", private).rc == 0
+    [node] = live_instances(ec2, "open").values()
+    rc, out = playbook("provision", {**private, "eventstore_access_mode": "public", "eventstore_subnet_kind": "auto"})[:2]
+    assert rc != 0
+    assert node["InstanceId"] + " has no public IP, so access mode public cannot reach it" in " ".join(out.split()), out
+    assert playbook("teardown", {**private, "eventstore_teardown_confirm": "open"}).rc == 0
+    assert live_instances(ec2, "open") == {}
+
+
+def test_bastion_mode_lifecycle(moto):
+    """Bastion mode: provision creates one jump host in a public subnet, the nodes admit SSH from it alone,
+    a rerun changes nothing, teardown removes it last; the IAM policy allows every call, and the bastion's
+    destructive ones only on resources tagged eventstore_bastion."""
+    ec2 = moto.fixture["ec2"]
+    public = public_subnet(moto)
+    extra = cluster_vars(moto, eventstore_cluster_name="jump", eventstore_access_mode="bastion")
+    moto.start_recording()
+    rc, out = playbook("provision", extra)[:2]
+    assert rc == 0, out
+    nodes = live_instances(ec2, "jump")
+    assert sorted(nodes) == ["jump-1", "jump-2", "jump-3"]
+    assert all("PublicIpAddress" not in node and node["SubnetId"] in moto.fixture["subnets"]
+               for node in nodes.values()), nodes
+    bastions = [i for r in ec2.describe_instances(Filters=[
+        {"Name": "tag:eventstore_bastion", "Values": ["jump"]},
+        {"Name": "instance-state-name", "Values": LIVE_STATES}])["Reservations"] for i in r["Instances"]]
+    [bastion] = bastions
+    assert bastion["SubnetId"] == public and bastion.get("PublicIpAddress")
+    assert "eventstore_cluster" not in tags(bastion)
+    assert "eventstore_bastion_address=" + bastion["PublicIpAddress"] in out
+    bastion_group, group = named_group(ec2, "eventstore-jump-bastion"), named_group(ec2, "eventstore-jump")
+    assert ingress(bastion_group) == {(22, ADMIN_CIDR)}
+    assert ingress(group) == {(22, bastion_group["GroupId"]), (2113, VPC_CIDR),
+                              (2113, group["GroupId"]), (1112, group["GroupId"])}
+
+    rc, out = playbook("provision", extra)[:2]
+    assert (rc, recap(out)["changed"]) == (0, 0), out
+
+    for attempt in ("first", "rerun"):
+        rc, out = playbook("teardown", {**extra, "eventstore_teardown_confirm": "jump"})[:2]
+        assert rc == 0, out
+        assert live_instances(ec2, "jump") == {}
+        assert named_group(ec2, "eventstore-jump") is None and named_group(ec2, "eventstore-jump-bastion") is None
+        assert ec2.describe_instances(Filters=[{"Name": "tag:eventstore_bastion", "Values": ["jump"]},
+                                               {"Name": "instance-state-name", "Values": LIVE_STATES}])[
+            "Reservations"] == []
+
+    policy = json.loads(IAM_POLICY.read_text())
+    called = moto.recorded_actions()
+    assert {"ec2:RunInstances", "ec2:TerminateInstances", "ec2:DeleteSecurityGroup"} <= called, sorted(called)
+    assert [action for action in sorted(called) if not allowing_statements(policy, action)] == []
+    for action in ("ec2:TerminateInstances", "ec2:DeleteSecurityGroup", "ec2:AuthorizeSecurityGroupIngress"):
+        statements = allowing_statements(policy, action)
+        assert all(tag_condition(s) or tag_condition(s, "eventstore_bastion") for s in statements), action
+        assert any(tag_condition(s, "eventstore_bastion") for s in statements), action

@@ -26,8 +26,7 @@ def moto():
 
 def base_vars(moto):
     return {"aws_region": REGION, "aws_endpoint_url": moto.url, "eventstore_ami_id": "ami-12c6146b",
-            "eventstore_vpc_subnet_ids": [moto.fixture["subnet"]], "eventstore_admin_cidrs": ["203.0.113.0/24"],
-            "eventstore_wait_for_ssh": False}
+            "eventstore_vpc_subnet_ids": [moto.fixture["subnet"]], "eventstore_admin_cidrs": ["203.0.113.0/24"]}
 
 
 def without_credentials():

@@ -4,6 +4,8 @@ again by a rerun, and removed by the teardown path. Nothing is sent to the addre
 
 import json
 import re
+import shlex
+import subprocess
 
 import pytest
 
@@ -44,9 +46,15 @@ def moto():
         vpc = ec2.create_vpc(CidrBlock="10.43.0.0/16")["Vpc"]["VpcId"]
         private = ec2.create_subnet(VpcId=vpc, CidrBlock="10.43.0.0/24")["Subnet"]["SubnetId"]
         public = ec2.create_subnet(VpcId=vpc, CidrBlock="10.43.1.0/24")["Subnet"]["SubnetId"]
-        ec2.modify_subnet_attribute(SubnetId=public, MapPublicIpOnLaunch={"Value": True})
-        ec2.modify_subnet_attribute(SubnetId=private, MapPublicIpOnLaunch={"Value": False})
-        endpoint.fixture = {"ec2": ec2, "vpc": vpc, "private": private, "public": public}
+        # public: routed to an internet gateway (MapPublicIpOnLaunch alone does not make a subnet public)
+        gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
+        table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
+        association = ec2.associate_route_table(RouteTableId=table, SubnetId=public)["AssociationId"]
+        ec2.modify_subnet_attribute(SubnetId=private, MapPublicIpOnLaunch={"Value": True})
+        endpoint.fixture = {"ec2": ec2, "vpc": vpc, "private": private, "public": public, "table": table,
+                            "association": association}
         yield endpoint
 
 
@@ -86,7 +94,7 @@ def test_bastion_mode_creates_one_jump_host_in_the_public_subnet_and_teardown_re
     assert "eventstore_cluster" not in tags, tags  # never taken for a node
     assert bastion["SubnetId"] == moto.fixture["public"]
     assert bastion.get("PublicIpAddress"), bastion
-    assert "ProxyJump through it" in out and bastion["PublicIpAddress"] in out
+    assert "nodes are reached through it" in out and bastion["PublicIpAddress"] in out
     [group] = bastion_groups(ec2)
     assert [g["GroupId"] for g in bastion["SecurityGroups"]] == [group["GroupId"]]
     rules = [(p["FromPort"], p["ToPort"], [r["CidrIp"] for r in p["IpRanges"]], p["UserIdGroupPairs"])
@@ -126,11 +134,58 @@ def test_bad_access_settings_are_refused_by_name(moto, tmp_path, overrides, mess
 
 
 def test_a_vpc_without_public_subnet_is_refused(moto, tmp_path):
+    """A subnet that maps public IPs on launch but has no route to an internet gateway is no place for it."""
     ec2 = moto.fixture["ec2"]
-    ec2.modify_subnet_attribute(SubnetId=moto.fixture["public"], MapPublicIpOnLaunch={"Value": False})
+    ec2.disassociate_route_table(AssociationId=moto.fixture["association"])
     try:
         rc, out = play(moto, tmp_path)[:2]
     finally:
-        ec2.modify_subnet_attribute(SubnetId=moto.fixture["public"], MapPublicIpOnLaunch={"Value": True})
-    assert rc != 0 and "has no subnet that maps public IPs on launch" in out, out[-3000:]
+        moto.fixture["association"] = ec2.associate_route_table(
+            RouteTableId=moto.fixture["table"], SubnetId=moto.fixture["public"])["AssociationId"]
+    assert rc != 0 and "has no public subnet (one whose route table routes to an internet gateway)" in \
+        " ".join(out.split()), out[-3000:]
     assert bastions(ec2) == []
+
+
+HOP_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.set_fact:
+        _eventstore_bastion_created_address: 198.51.100.9
+      when: created | default(false) | bool
+- hosts: eventstore
+  gather_facts: false
+  tasks:
+    - ansible.builtin.debug:
+        msg: "HOP[{{ ansible_ssh_common_args }}]"
+"""
+
+
+@pytest.mark.parametrize("extra, proxy", [
+    ({"created": True}, "ssh -W %h:%p -q -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10 ubuntu@198.51.100.9"),
+    ({"created": True, "eventstore_bastion_address": "jump.example.com", "eventstore_bastion_user": "admin",
+      "ansible_ssh_private_key_file": "/keys/id"},
+     "ssh -W %h:%p -q -o StrictHostKeyChecking=accept-new -o ConnectTimeout=10 -i /keys/id admin@jump.example.com"),
+    ({}, None),  # bastion mode before any bastion is known: no hop, and Reachable names the bastion to check
+    ({"created": True, "eventstore_access_mode": "direct"}, None),
+])
+def test_the_shipped_group_vars_hop_through_the_bastion_in_bastion_mode(tmp_path, extra, proxy):
+    """inventories/aws/group_vars set the SSH hop once: the given bastion, else the one provisioning created;
+    OpenSSH reads the result as one ProxyCommand (`ssh -G` parses without connecting)."""
+    inventory = tmp_path / "inventory"
+    (inventory / "group_vars").mkdir(parents=True)
+    for source in (REPO_ROOT / "inventories" / "aws" / "group_vars").glob("*.yml"):
+        (inventory / "group_vars" / source.name).write_text(source.read_text())
+    (inventory / "hosts.yml").write_text("eventstore:\n  hosts:\n    n1:\n      ansible_host: 10.0.0.5\n")
+    (tmp_path / "hop.yml").write_text(HOP_PLAY)
+    rc, out = run(["ansible-playbook", "-i", str(inventory), str(tmp_path / "hop.yml"), "-e", json.dumps(extra)])[:2]
+    assert rc == 0, out[-3000:]
+    [args] = re.findall(r"HOP\[(.*)\]", out)
+    args = args.replace('\\"', '"')
+    if proxy is None:
+        assert args == ""
+        return
+    parsed = subprocess.run(["ssh", "-G"] + shlex.split(args) + ["10.0.0.5"], capture_output=True, text=True,
+                            check=True).stdout
+    assert "proxycommand " + proxy in parsed.splitlines(), parsed
