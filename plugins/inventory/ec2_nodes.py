@@ -228,7 +228,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             return {}
         full = os.path.join(os.path.dirname(path), vars_file)
         try:
-            data = self.loader.load_from_file(full) or {}
+            # Not from or into the loader's cache: group_vars loads this same file later, and must get it as
+            # its own trusted templates, not this plugin's untrusted copy.
+            data = self.loader.load_from_file(full, cache='none') or {}
         except AnsibleError as error:
             raise AnsibleParserError("esdb.cluster.ec2_nodes: cannot read vars_file %s: %s" % (full, error))
         if not isinstance(data, dict):

@@ -319,6 +319,17 @@ def test_vars_file_gives_region_and_cluster_the_playbooks_use(aws, tmp_path):
         ["orders-1"]
 
 
+def test_vars_file_leaves_the_loader_cache_to_group_vars(aws, tmp_path):
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text("aws_region: eu-west-1\npki: \"{{ 'x' }}\"\n")
+    config = tmp_path / "test.ec2_nodes.yml"
+    config.write_text(yaml.safe_dump({"plugin": "esdb.cluster.ec2_nodes", "vars_file": "group_vars/all.yml"}))
+    loader = DataLoader()
+    inventory_loader.get("esdb.cluster.ec2_nodes").parse(InventoryData(), loader, str(config), cache=False)
+    # What group_vars would read next: the file itself, not a copy this plugin parsed untrusted.
+    assert str(tmp_path / "group_vars" / "all.yml") not in loader._FILE_CACHE
+
+
 def test_missing_vars_file_is_named(aws, tmp_path):
     with pytest.raises(AnsibleError) as error:
         parse(tmp_path, vars_file="group_vars/nothing.yml")
