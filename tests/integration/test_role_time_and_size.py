@@ -132,3 +132,52 @@ def test_chrony_sources_file_lists_each_server_preferred_and_polled_every_16_s()
     assert [line for line in text.splitlines() if not line.startswith("#")] == [
         "server 169.254.169.123 prefer iburst minpoll 4 maxpoll 4",
         "server fd00:ec2::123 prefer iburst minpoll 4 maxpoll 4"]
+
+
+# The verify entry point against three insecure emulator nodes on loopback (one clock, so a tiny skew).
+SKEW_HOSTS = ["127.0.20.61", "127.0.20.62", "127.0.20.63"]
+VERIFY_PLAYBOOK = """
+- hosts: eventstore
+  gather_facts: false
+  tasks:
+    - name: The cluster is verified
+      ansible.builtin.include_role:
+        name: esdb.cluster.eventstore
+        tasks_from: verify
+"""
+
+
+@pytest.fixture(scope="module")
+def insecure_cluster(tmp_path_factory):
+    from ansible_collections.esdb.cluster.tests.lib.cs_cluster import EmulatorCluster, wait_until
+    emulators = EmulatorCluster(tmp_path_factory.mktemp("skew"), SKEW_HOSTS)
+    emulators.start_all()
+    try:
+        assert wait_until(lambda: all(emulators.gossip(h) for h in SKEW_HOSTS), timeout=60), "the cluster never formed"
+        yield emulators
+    finally:
+        emulators.stop_all()
+
+
+def verify(tmp_path, limit):
+    hosts = {"n%d" % i: {"eventstore_node_ip": ip} for i, ip in enumerate(SKEW_HOSTS, 1)}
+    inventory = {"all": {"vars": {"ansible_connection": "local", "ansible_python_interpreter": str(VENV_BIN / "python"),
+                                  "eventstore_insecure": True, "eventstore_checks_from": "controller",
+                                  "eventstore_wait_timeout": 30, "eventstore_max_clock_skew": limit,
+                                  "eventstore_apt_repo_url": "http://mirror.invalid/eventstore-oss/debian/"},
+                         "children": {"eventstore": {"hosts": hosts}}}}
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    (tmp_path / "play.yml").write_text(VERIFY_PLAYBOOK)
+    result = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
+                             str(tmp_path / "play.yml")], cwd=REPO, env=environment(), capture_output=True,
+                            text=True, check=False)
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("limit,shown", [(5, "limit 5 s"), (0, "limit off")])
+def test_verify_shows_the_largest_clock_skew_and_its_limit(tmp_path, insecure_cluster, limit, shown):
+    rc, output = verify(tmp_path, limit)
+    assert rc == 0, output[-3000:]
+    line = next(line for line in output.splitlines() if '"Clock skew: ' in line)
+    assert " ahead of 127.0.20.6" in line and "(at least 0.000 s" in line and line.rstrip('",').endswith(shown), line
