@@ -19,7 +19,8 @@ from ansible_collections.esdb.cluster.plugins.plugin_utils.cluster_layout import
 
 BOOLEANS = ('eventstore_allow_even_cluster_size', 'eventstore_hold_package', 'eventstore_wait_for_cloud_init',
             'eventstore_insecure', 'eventstore_allow_default_passwords', 'eventstore_status_validate_certs',
-            'eventstore_read_only_replica', 'eventstore_restart_force')
+            'eventstore_read_only_replica', 'eventstore_restart_force', 'eventstore_time_sync',
+            'eventstore_allow_cluster_size_change')
 _TRUE = ('true', 'yes', 'on', '1')
 _FALSE = ('false', 'no', 'off', '0')
 _INT32 = 2147483647
@@ -34,8 +35,9 @@ INTEGERS = {
     'eventstore_gossip_timeout_ms': (1, _INT32, 'milliseconds'),
     'eventstore_int_tcp_heartbeat_interval': (1, _INT32, 'milliseconds'),
     'eventstore_int_tcp_heartbeat_timeout': (1, _INT32, 'milliseconds'),
+    'eventstore_max_clock_skew': (0, 86400, 'seconds'),
 }
-LISTS = ('eventstore_extra_sans', 'eventstore_restart_hosts')
+LISTS = ('eventstore_extra_sans', 'eventstore_restart_hosts', 'eventstore_time_sync_servers')
 PASSWORDS = ('eventstore_admin_password', 'eventstore_ops_password')
 # Free text that ends up in a file, a path or a command line: one line, no control characters.
 TEXTS = ('eventstore_apt_repo_url', 'eventstore_apt_key_url', 'eventstore_apt_suite', 'eventstore_deb_file',
@@ -49,6 +51,7 @@ _VERSION = re.compile(r'^[0-9]+\.[0-9]+\.[0-9]+([-+~][0-9A-Za-z.+~-]*)?$')
 _OPTION_NAME = re.compile(r'^[A-Za-z][A-Za-z0-9]*$')
 _DIRECTIVE = re.compile(r'^[A-Z][A-Za-z0-9]*$')
 _CONTROL = re.compile(r'[\x00-\x1f\x7f]')
+_TIME_SERVER = re.compile(r'^[A-Za-z0-9][A-Za-z0-9.:-]*$')
 PROJECTIONS = ('None', 'System', 'All')
 # eventstore.conf options the role derives, and the variable (or source) that sets each.
 OWNED_OPTIONS = {
@@ -107,6 +110,8 @@ def role_input_problems(values, host, known_hosts=()):
         bad = bad_extra_sans(values['eventstore_extra_sans'])
         if bad:
             problems.append(said + extra_sans_sentence(bad))
+    if 'eventstore_time_sync_servers' in usable:
+        problems += [said + s for s in time_server_problems(values['eventstore_time_sync_servers'])]
     if known_hosts and 'eventstore_restart_hosts' in usable:
         strangers = [str(h) for h in values['eventstore_restart_hosts'] if h not in known_hosts]
         if strangers:
@@ -139,6 +144,19 @@ def role_input_problems(values, host, known_hosts=()):
     if 'eventstore_systemd_service_extra' in values:
         problems += [said + s for s in dropin_problems(values['eventstore_systemd_service_extra'])]
     return problems
+
+
+def time_server_problems(servers):
+    """eventstore_time_sync_servers: each one a host name or IP, as a chrony `server` line takes it."""
+    # A space would add chrony options to the line; an empty list would leave the clock without a source.
+    if not servers:
+        return ['eventstore_time_sync_servers is empty; list at least one NTP server, for example '
+                "['169.254.169.123'] (the Amazon Time Sync Service)."]
+    bad = [shown(server) for server in servers if not _TIME_SERVER.match(server)]
+    if bad:
+        return ['eventstore_time_sync_servers must list host names or IP addresses (no spaces or options); these '
+                'are not: %s.' % ', '.join(bad)]
+    return []
 
 
 def is_boolean(value):

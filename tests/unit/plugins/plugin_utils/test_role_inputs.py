@@ -33,6 +33,8 @@ GOOD = {
     'eventstore_wait_timeout': 300, 'eventstore_catch_up_max_lag': 1048576, 'eventstore_status_validate_certs': True,
     'eventstore_read_only_replica': False, 'eventstore_node_cert_file': '', 'eventstore_node_key_file': '',
     'eventstore_restart_action': 'restart', 'eventstore_restart_hosts': [], 'eventstore_restart_force': False,
+    'eventstore_time_sync': False, 'eventstore_time_sync_servers': ['169.254.169.123'],
+    'eventstore_max_clock_skew': 5, 'eventstore_allow_cluster_size_change': False,
 }
 
 
@@ -207,12 +209,34 @@ BAD = [
      'Host n1: eventstore_systemd_service_extra sets LimitNOFILE; set eventstore_limit_nofile instead.'),
     ('drop-in null', dict(eventstore_systemd_service_extra={'Nice': None}),
      'Host n1: eventstore_systemd_service_extra Nice must be a single value, not None.'),
+    # Time.
+    ('time sync as text', dict(eventstore_time_sync='sometimes'),
+     "Host n1: eventstore_time_sync must be true or false, not 'sometimes'."),
+    ('size change as text', dict(eventstore_allow_cluster_size_change='please'),
+     "Host n1: eventstore_allow_cluster_size_change must be true or false, not 'please'."),
+    ('negative clock skew', dict(eventstore_max_clock_skew=-1),
+     'Host n1: eventstore_max_clock_skew must be a whole number of seconds from 0 to 86400, not -1.'),
+    ('fractional clock skew', dict(eventstore_max_clock_skew=0.5),
+     'Host n1: eventstore_max_clock_skew must be a whole number of seconds from 0 to 86400, not 0.5.'),
+    ('time server as text', dict(eventstore_time_sync_servers='169.254.169.123'),
+     "Host n1: eventstore_time_sync_servers must be a list, not the text '169.254.169.123'; write it as a YAML "
+     "list: ['169.254.169.123']."),
+    ('no time server', dict(eventstore_time_sync_servers=[]),
+     "Host n1: eventstore_time_sync_servers is empty; list at least one NTP server, for example "
+     "['169.254.169.123'] (the Amazon Time Sync Service)."),
+    ('time server with chrony options', dict(eventstore_time_sync_servers=['10.0.0.2 maxpoll 17', 'ntp.example.org']),
+     'Host n1: eventstore_time_sync_servers must list host names or IP addresses (no spaces or options); these '
+     "are not: '10.0.0.2 maxpoll 17'."),
 ]
 
 
 @pytest.mark.parametrize('case,changes,sentence', BAD, ids=[row[0] for row in BAD])
 def test_each_bad_value_is_one_sentence_naming_host_variable_and_value(case, changes, sentence):
     assert problems(**changes) == [sentence], case
+
+
+def test_time_servers_take_names_and_addresses_of_both_families():
+    assert problems(eventstore_time_sync_servers=['169.254.169.123', 'fd00:ec2::123', 'time.aws.com']) == []
 
 
 def test_host_name_with_a_line_break_is_refused():
