@@ -80,10 +80,11 @@ def test_bounded_takes_changed_files_then_others_in_order_within_the_budget(gate
 def test_the_config_lists_module_utils_the_filters_and_their_unit_tests(gate):
     config = gate.load_config()
     assert 'plugins/module_utils/cluster_verdict.py' in config['targets']
-    assert config['targets'][-3:] == ['plugins/plugin_utils/cluster_layout.py', 'plugins/plugin_utils/node_drift.py',
-                                      'plugins/plugin_utils/role_inputs.py']
+    assert config['targets'][-4:] == ['plugins/plugin_utils/cluster_layout.py', 'plugins/plugin_utils/node_drift.py',
+                                      'plugins/plugin_utils/role_inputs.py', 'plugins/plugin_utils/cluster_size_guard.py']
     assert config['tests'] == ['tests/unit/plugins/module_utils', 'tests/unit/plugins/modules',
                                'tests/unit/plugins/plugin_utils/test_cluster_layout.py',
                                'tests/unit/plugins/plugin_utils/test_node_drift.py',
-                               'tests/unit/plugins/plugin_utils/test_role_inputs.py']
+                               'tests/unit/plugins/plugin_utils/test_role_inputs.py',
+                               'tests/unit/plugins/plugin_utils/test_cluster_size_guard.py']
     assert config['goal'] == 90
