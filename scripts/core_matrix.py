@@ -3,7 +3,8 @@
 
 .venv carries the newest claimed release. For each older one, a venv under .cache/core/<version>
 gets that ansible-core and the test libraries pinned in requirements.txt, and runs the tests that
-need no Docker: the plugin and module unit tests and the role's controller-only preflight tests.
+need no Docker: the plugin and module unit tests, the role's controller-only preflight tests and the
+provisioning bad-input tests (against moto, which keeps running on .venv's Python).
 The test harness takes its tools from ESDB_VENV_BIN, so each run uses that release's
 ansible-playbook.
 
@@ -19,7 +20,7 @@ import sys
 REPO = pathlib.Path(__file__).resolve().parents[1]
 # The oldest claimed release and the one between it and .venv's, each at its last patch release.
 VERSIONS = ("2.17.14", "2.18.12")
-TESTS = ("tests/unit", "tests/integration/test_role_preflight.py")
+TESTS = ("tests/unit", "tests/integration/test_role_preflight.py", "tests/integration/test_provision_bad_input.py")
 # Test libraries taken at requirements.txt's pins; ansible-core brings its own dependencies.
 LIBRARIES = ("pytest", "cryptography", "boto3", "botocore", "jsonschema", "requests", "moto")
 

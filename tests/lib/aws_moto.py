@@ -22,6 +22,8 @@ from botocore.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
+# ansible-playbook and friends: .venv's, or another ansible-core release's (scripts/core_matrix.py).
+TOOLS_BIN = Path(os.environ.get("ESDB_VENV_BIN") or VENV_BIN)
 COLLECTIONS_PATH = REPO_ROOT / ".collections"
 
 DUMMY_AWS_ENV = {
@@ -144,7 +146,7 @@ def ansible_env(extra=None):
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
         "ANSIBLE_LOCALHOST_WARNING": "0",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     })
     env.update(extra or {})
     return env
