@@ -14,9 +14,11 @@ __metaclass__ = type
 import math
 import ssl
 
+from ansible_collections.esdb.cluster.plugins.module_utils.leader_handover import unknown_node_error
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
     SCHEMES,
     NodeAddressError,
+    parse_node_address,
     parse_node_addresses,
 )
 
@@ -78,6 +80,23 @@ def check_connection(params, wait_may_be_zero=True, wait_why=''):
         errors.append(str(exc))
         endpoints = []
     return endpoints, errors
+
+
+def listed_node(params, endpoints):
+    """(the endpoint of option node, as nodes lists it when it does, or None; a sentence when node cannot work).
+
+    The one listed in nodes, so that its scheme is the one its gossip is read with.
+    """
+    try:
+        target = parse_node_address(params['node'], params['scheme'])
+    except NodeAddressError as exc:
+        return None, str(exc)
+    if not endpoints:
+        return target, None
+    unknown = unknown_node_error(target.label, [e.label for e in endpoints])
+    if unknown:
+        return target, unknown
+    return [e for e in endpoints if e.label == target.label][0], None
 
 
 def seconds_problem(name, value, may_be_zero, why=''):

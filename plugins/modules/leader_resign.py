@@ -167,7 +167,6 @@ from ansible_collections.esdb.cluster.plugins.module_utils.leader_handover impor
     plan,
     previous_leader,
     success_message,
-    unknown_node_error,
     wait_failure_message,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.connection_options import (
@@ -175,12 +174,11 @@ from ansible_collections.esdb.cluster.plugins.module_utils.connection_options im
     REQUIRED_TOGETHER,
     check_connection,
     connection_argument_spec,
+    listed_node,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
-    NodeAddressError,
     embedded_passwords,
     open_url_options,
-    parse_node_address,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.readiness_poll import poll_until_passed
 
@@ -198,14 +196,10 @@ def parsed_targets(params):
         params, wait_may_be_zero=False, wait_why='; an election after a resignation takes a few seconds')
     label = None
     if params['node'] is not None:
-        try:
-            label = parse_node_address(params['node'], params['scheme']).label
-        except NodeAddressError as exc:
-            errors.append(str(exc))
-        if label is not None and endpoints:
-            unknown = unknown_node_error(label, [e.label for e in endpoints])
-            if unknown:
-                errors.append(unknown)
+        target, problem = listed_node(params, endpoints)
+        label = target.label if target else None
+        if problem:
+            errors.append(problem)
     return endpoints, label, errors
 
 

@@ -132,14 +132,12 @@ from ansible_collections.esdb.cluster.plugins.module_utils.connection_options im
     REQUIRED_TOGETHER,
     check_connection,
     connection_argument_spec,
+    listed_node,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.gossip_client import describe_failure, fetch_all
-from ansible_collections.esdb.cluster.plugins.module_utils.leader_handover import unknown_node_error
 from ansible_collections.esdb.cluster.plugins.module_utils.node_connection import (
-    NodeAddressError,
     embedded_passwords,
     open_url_options,
-    parse_node_address,
 )
 from ansible_collections.esdb.cluster.plugins.module_utils.scavenge import (
     ATOM_JSON,
@@ -174,18 +172,9 @@ def parsed_targets(params):
     problem = check_parameters(params['start_from_chunk'], params['threads'])
     if problem:
         errors.append(problem)
-    target = None
-    try:
-        target = parse_node_address(params['node'], params['scheme'])
-    except NodeAddressError as exc:
-        errors.append(str(exc))
-    if target is not None and endpoints:
-        unknown = unknown_node_error(target.label, [e.label for e in endpoints])
-        if unknown:
-            errors.append(unknown)
-        else:
-            # The one listed in nodes, so that its scheme is the one its gossip was read with.
-            target = [e for e in endpoints if e.label == target.label][0]
+    target, problem = listed_node(params, endpoints)
+    if problem:
+        errors.append(problem)
     return endpoints, target, errors
 
 

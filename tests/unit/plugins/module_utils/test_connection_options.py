@@ -136,3 +136,22 @@ def test_only_the_first_mebibyte_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(connection_options, 'MAX_PEM_BYTES', 20)
     assert pem_file_problem('client_cert', str(path)) == (
         'client_cert %s is not a PEM file with a certificate (no -----BEGIN ...CERTIFICATE----- line)' % path)
+
+
+def test_listed_node_is_the_endpoint_nodes_lists_with_its_scheme():
+    params = {'node': '10.0.1.12', 'scheme': 'https', 'nodes': ['http://10.0.1.11:2113', 'http://10.0.1.12:2113']}
+    endpoints, _errors = connection_options.check_connection(dict(params, timeout=5.0, interval=1.0))
+    target, problem = connection_options.listed_node(params, endpoints)
+    assert problem is None
+    assert target is endpoints[1] and target.url('/gossip') == 'http://10.0.1.12:2113/gossip'
+
+
+def test_listed_node_outside_nodes_or_unparsable_is_a_sentence():
+    params = {'node': '10.0.1.13', 'scheme': 'https', 'nodes': ['10.0.1.11', '10.0.1.12']}
+    endpoints, _errors = connection_options.check_connection(dict(params, timeout=5.0, interval=1.0))
+    target, problem = connection_options.listed_node(params, endpoints)
+    assert target.label == '10.0.1.13:2113'
+    assert problem == ('node 10.0.1.13:2113 is not one of nodes (10.0.1.11:2113, 10.0.1.12:2113); add it to nodes, '
+                       'written with the same host and port')
+    assert connection_options.listed_node(dict(params, node='10.0.1.300'), endpoints)[0] is None
+    assert connection_options.listed_node(dict(params, node='10.0.1.13'), [])[1] is None
