@@ -32,4 +32,11 @@ case "$source" in
   *) echo "ESDB_SOURCE must be twin or packagecloud, not '$source'" >&2; exit 2 ;;
 esac
 tests/twin/ec2/ec2twin up --network "$network" --subnet "$subnet" --image "$image" >/dev/null
-exec ansible-playbook site.yml -i inventories/local "${extra[@]}" "$@"
+rc=0
+ansible-playbook site.yml -i inventories/local "${extra[@]}" "$@" || rc=$?
+if [ "$rc" != 0 ] && [ -s .cache/twin/sync.log ]; then
+  # The twin's instances are containers; when one did not come up, its syncer says why.
+  echo "--- last lines of the twin's instance log (.cache/twin/sync.log) ---" >&2
+  tail -n 20 .cache/twin/sync.log >&2
+fi
+exit "$rc"

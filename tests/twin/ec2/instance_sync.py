@@ -33,11 +33,12 @@ def wanted_instances(ec2):
     return wanted
 
 
-def running_containers():
+def present_containers():
+    """Instance id -> Docker state ("running", "created", "exited"...) of every twin instance container."""
     out = subprocess.run(["docker", "ps", "-a", "--filter", "label=" + LABEL,
-                          "--format", '{{.Label "%s"}}' % LABEL],
+                          "--format", '{{.Label "%s"}} {{.State}}' % LABEL],
                          capture_output=True, text=True, check=True).stdout
-    return set(out.split())
+    return dict(line.split(None, 1) for line in out.splitlines() if line.strip())
 
 
 def start_container(inst, network, image):
@@ -45,7 +46,13 @@ def start_container(inst, network, image):
     hostname = "ip-" + ip.replace(".", "-")
     cmd = ["docker", "run", "-d", "--name", container_name(inst["InstanceId"]), "--hostname", hostname,
            "--network", network, "--ip", ip, "--label", "%s=%s" % (LABEL, inst["InstanceId"])]
-    subprocess.run(cmd + SYSTEMD_FLAGS + [image, "/sbin/init"], check=True, capture_output=True)
+    try:
+        subprocess.run(cmd + SYSTEMD_FLAGS + [image, "/sbin/init"], check=True, capture_output=True)
+    except subprocess.CalledProcessError:
+        # Docker can create the container and then fail to start it. Remove it, so the next
+        # pass starts the instance again instead of counting a dead container as present.
+        remove_container(inst["InstanceId"])
+        raise
     print("started %s at %s" % (container_name(inst["InstanceId"]), ip), flush=True)
 
 
@@ -56,10 +63,15 @@ def remove_container(instance_id):
 
 def sync_once(ec2, network, image):
     wanted = wanted_instances(ec2)
-    present = running_containers()
-    for instance_id in sorted(set(wanted) - present):
+    present = present_containers()
+    # A container left in "created" never booted: Docker failed it at start. Only that is retried;
+    # one that ran and stopped stays stopped, as a crashed EC2 host stays down.
+    never_started = {i for i, state in present.items() if state == "created" and i in wanted}
+    for instance_id in sorted(never_started):
+        remove_container(instance_id)
+    for instance_id in sorted(set(wanted) - (set(present) - never_started)):
         start_container(wanted[instance_id], network, image)
-    for instance_id in sorted(present - set(wanted)):
+    for instance_id in sorted(set(present) - set(wanted)):
         remove_container(instance_id)
 
 
