@@ -57,7 +57,8 @@ options:
       - A YAML file, relative to this configuration file, that the playbooks also read (such as
         C(group_vars/all.yml)). Its C(aws_region), C(aws_profile), C(aws_endpoint_url) and
         C(eventstore_cluster_name) stand in for O(regions), O(profile), O(endpoint_url) and O(clusters)
-        when those are not set here, so the inventory and the playbooks cannot disagree.
+        when those are not set here, so the inventory and the playbooks cannot disagree. Its
+        C(eventstore_access_mode) chooses the default of O(ansible_host_from).
       - The values may be Jinja2 templates, such as C({{ lookup('env', 'AWS_REGION') }}).
     type: str
   tag_key:
@@ -81,8 +82,8 @@ options:
   ansible_host_from:
     description:
       - Which address becomes C(ansible_host). O(compose) can still override it.
+      - When unset, C(public_ip) if O(vars_file) sets C(eventstore_access_mode) to C(public), else C(private_ip).
     type: str
-    default: private_ip
     choices: [private_ip, public_ip, private_dns, public_dns]
   tags_variable:
     description:
@@ -244,6 +245,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 value = self.templar.template(value)
             if value not in (None, ""):
                 shared[option] = [str(value)] if option in ("regions", "clusters") else str(value)
+        # In public mode the controller reaches the nodes on their public IPs; every other mode on private ones.
+        if data.get("eventstore_access_mode") == "public":
+            shared["ansible_host_from"] = "public_ip"
         return shared
 
     def _option(self, name):
@@ -287,7 +291,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             hosts, warnings = build_hosts(instances, tag_key=self.get_option("tag_key"),
                                           hostnames=self.get_option("hostnames"),
-                                          ansible_host_from=self.get_option("ansible_host_from"),
+                                          ansible_host_from=self._option("ansible_host_from") or "private_ip",
                                           tags_variable=self.get_option("tags_variable"))
         except ValueError as error:
             raise AnsibleParserError("esdb.cluster.ec2_nodes: %s" % error)

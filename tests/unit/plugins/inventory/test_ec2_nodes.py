@@ -319,6 +319,22 @@ def test_vars_file_gives_region_and_cluster_the_playbooks_use(aws, tmp_path):
         ["orders-1"]
 
 
+@pytest.mark.parametrize("mode, options, address", [
+    ("public", {}, "PublicIpAddress"),
+    ("bastion", {}, "PrivateIpAddress"),
+    ("direct", {}, "PrivateIpAddress"),
+    ("public", {"ansible_host_from": "private_ip"}, "PrivateIpAddress"),  # the inventory file's own choice wins
+])
+def test_access_mode_in_vars_file_chooses_the_address_ansible_uses(aws, tmp_path, mode, options, address):
+    instance = launch("eu-west-1", "esdb", 1)[0]
+    assert instance["PublicIpAddress"] != instance["PrivateIpAddress"]
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text(
+        "aws_region: eu-west-1\neventstore_cluster_name: esdb\neventstore_access_mode: %s\n" % mode)
+    inventory = parse(tmp_path, vars_file="group_vars/all.yml", **options)
+    assert inventory.get_host("esdb-1").vars["ansible_host"] == instance[address]
+
+
 def test_vars_file_leaves_the_loader_cache_to_group_vars(aws, tmp_path):
     (tmp_path / "group_vars").mkdir()
     (tmp_path / "group_vars" / "all.yml").write_text("aws_region: eu-west-1\npki: \"{{ 'x' }}\"\n")
