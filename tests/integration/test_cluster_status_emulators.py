@@ -9,7 +9,8 @@ import time
 import pytest
 
 from ansible_collections.esdb.cluster.tests.lib.cs_cluster import (
-    ClientGossipCounter, EmulatorCluster, ModuleRun, SilentListener, make_pki, run_module, wait_until)
+    ClientGossipCounter, ModuleRun, SilentListener, run_module, wait_until)
+from ansible_collections.esdb.cluster.tests.lib.formed_cluster import cluster_fixture
 
 pytestmark = pytest.mark.slow
 
@@ -35,24 +36,8 @@ def followers(cluster):
     return [h for h in cluster.hosts if h != leader['httpEndPointIp']]
 
 
-def formed(cluster, kind):
-    cluster.start_all()
-    try:
-        assert wait_until(lambda: everyone_agrees(cluster), timeout=60), 'the %s cluster never formed' % kind
-        yield cluster
-    finally:
-        cluster.stop_all()
-
-
-@pytest.fixture(scope='module')
-def insecure(tmp_path_factory):
-    yield from formed(EmulatorCluster(tmp_path_factory.mktemp('insecure'), INSECURE_HOSTS), 'Insecure')
-
-
-@pytest.fixture(scope='module')
-def tls(tmp_path_factory):
-    pki = make_pki(tmp_path_factory.mktemp('pki'), TLS_HOSTS)
-    yield from formed(EmulatorCluster(tmp_path_factory.mktemp('tls'), TLS_HOSTS, pki), 'TLS')
+insecure = cluster_fixture(INSECURE_HOSTS, 'Insecure')
+tls = cluster_fixture(TLS_HOSTS, 'TLS', tls=True)
 
 
 @pytest.fixture()

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from ansible_collections.esdb.cluster.tests.lib.cs_cluster import CollectionModuleRun, EmulatorCluster, agreed_leader, make_pki, wait_until
+from ansible_collections.esdb.cluster.tests.lib.cs_cluster import CollectionModuleRun, EmulatorCluster, agreed_leader, wait_until
+from ansible_collections.esdb.cluster.tests.lib.formed_cluster import cluster_fixture
 
 pytestmark = pytest.mark.slow
 
@@ -52,30 +53,9 @@ def resignations(cluster, host):
     return log.read_text(errors='replace').count('IS INITIATING LEADER RESIGNATION') if log.exists() else 0
 
 
-def formed(cluster, kind):
-    cluster.start_all()
-    try:
-        assert wait_until(lambda: agreed_leader(cluster), timeout=60), 'the %s cluster never formed' % kind
-        yield cluster
-    finally:
-        cluster.stop_all()
-
-
-@pytest.fixture(scope='module')
-def insecure(tmp_path_factory):
-    yield from formed(EmulatorCluster(tmp_path_factory.mktemp('insecure'), INSECURE_HOSTS), 'Insecure')
-
-
-@pytest.fixture(scope='module')
-def tls(tmp_path_factory):
-    pki = make_pki(tmp_path_factory.mktemp('pki'), TLS_HOSTS)
-    yield from formed(EmulatorCluster(tmp_path_factory.mktemp('tls'), TLS_HOSTS, pki), 'TLS')
-
-
-@pytest.fixture(scope='module')
-def no_admin(tmp_path_factory):
-    pki = make_pki(tmp_path_factory.mktemp('pki-no-admin'), NO_ADMIN_HOSTS)
-    yield from formed(NoAdminCluster(tmp_path_factory.mktemp('no-admin'), NO_ADMIN_HOSTS, pki), 'DisableAdminUi')
+insecure = cluster_fixture(INSECURE_HOSTS, 'Insecure')
+tls = cluster_fixture(TLS_HOSTS, 'TLS', tls=True)
+no_admin = cluster_fixture(NO_ADMIN_HOSTS, 'DisableAdminUi', tls=True, cluster_class=NoAdminCluster)
 
 
 def assert_handed_over(cluster, result, old):

@@ -5,14 +5,12 @@ Runs only the phases tagged `always` (preflight and the read-only probe). Each m
 eventstore.conf is a file of the test's own (the role's private path is pointed at it).
 """
 
-import json
-import subprocess
-
 import jinja2
 import pytest
 
-from ansible_collections.esdb.cluster.tests.lib.role_files import REPO, ROLE, VENV_BIN
-from ansible_collections.esdb.cluster.tests.lib.role_molecule import environment
+from ansible_collections.esdb.cluster.tests.lib.formed_cluster import cluster_fixture
+from ansible_collections.esdb.cluster.tests.lib.role_files import ROLE
+from ansible_collections.esdb.cluster.tests.lib.role_local import entry_point_play, inventory, node_hosts, run_playbook
 
 PLAYBOOK = """
 - hosts: eventstore:eventstore_leaving
@@ -33,16 +31,8 @@ print(json.dumps({"changed": False, "ansible_facts": {
 """
 
 
-def inventory(members, leaving=()):
-    def hosts(names):
-        return {name: {"eventstore_node_ip": "10.0.0.%d" % (10 + int(name[1:]))} for name in names}
-    return {"all": {"vars": {"ansible_connection": "local",
-                             "ansible_python_interpreter": str(VENV_BIN / "python"),
-                             "eventstore_admin_password": "a-secret", "eventstore_ops_password": "o-secret",
-                             "eventstore_pki_dir": "/nonexistent/pki",
-                             "eventstore_apt_repo_url": "http://mirror.invalid/eventstore-oss/debian/"},
-                    "children": {"eventstore": {"hosts": hosts(members)},
-                                 "eventstore_leaving": {"hosts": hosts(leaving)}}}}
+def hosts(names):
+    return {name: {"eventstore_node_ip": "10.0.0.%d" % (10 + int(name[1:]))} for name in names}
 
 
 def run(tmp_path, members, live_sizes, leaving=(), extra_vars=None):
@@ -53,14 +43,10 @@ def run(tmp_path, members, live_sizes, leaving=(), extra_vars=None):
         (confs / (host + ".conf")).write_text("# managed\nClusterSize: %d\nDiscoverViaDns: false\n" % size)
     (tmp_path / "library").mkdir(exist_ok=True)
     (tmp_path / "library" / "fake_distribution.py").write_text(FAKE_DISTRIBUTION)
-    (tmp_path / "inventory.json").write_text(json.dumps(inventory(members, leaving)))
-    (tmp_path / "play.yml").write_text(PLAYBOOK)
     variables = {"_eventstore_config_file": str(confs) + "/{{ inventory_hostname }}.conf"}
     variables.update(extra_vars or {})
-    command = [str(VENV_BIN / "ansible-playbook"), "-i", str(tmp_path / "inventory.json"), str(tmp_path / "play.yml"),
-               "--tags", "preflight-only", "--extra-vars", json.dumps(variables)]
-    result = subprocess.run(command, cwd=REPO, env=environment(), capture_output=True, text=True, check=False)
-    return result.returncode, result.stdout + result.stderr
+    local = inventory(hosts(members), hosts(leaving), eventstore_pki_dir="/nonexistent/pki")
+    return run_playbook(tmp_path, PLAYBOOK, local, variables, options=["--tags", "preflight-only"])
 
 
 ADVICE = ("A stopped node is missing from the EC2 inventory: start it and run again. To shrink the cluster, move "
@@ -136,42 +122,13 @@ def test_chrony_sources_file_lists_each_server_preferred_and_polled_every_16_s()
 
 # The verify entry point against three insecure emulator nodes on loopback (one clock, so a tiny skew).
 SKEW_HOSTS = ["127.0.20.61", "127.0.20.62", "127.0.20.63"]
-VERIFY_PLAYBOOK = """
-- hosts: eventstore
-  gather_facts: false
-  tasks:
-    - name: The cluster is verified
-      ansible.builtin.include_role:
-        name: esdb.cluster.eventstore
-        tasks_from: verify
-"""
-
-
-@pytest.fixture(scope="module")
-def insecure_cluster(tmp_path_factory):
-    from ansible_collections.esdb.cluster.tests.lib.cs_cluster import EmulatorCluster, wait_until
-    emulators = EmulatorCluster(tmp_path_factory.mktemp("skew"), SKEW_HOSTS)
-    emulators.start_all()
-    try:
-        assert wait_until(lambda: all(emulators.gossip(h) for h in SKEW_HOSTS), timeout=60), "the cluster never formed"
-        yield emulators
-    finally:
-        emulators.stop_all()
+insecure_cluster = cluster_fixture(SKEW_HOSTS, "Insecure")
 
 
 def verify(tmp_path, limit):
-    hosts = {"n%d" % i: {"eventstore_node_ip": ip} for i, ip in enumerate(SKEW_HOSTS, 1)}
-    inventory = {"all": {"vars": {"ansible_connection": "local", "ansible_python_interpreter": str(VENV_BIN / "python"),
-                                  "eventstore_insecure": True, "eventstore_checks_from": "controller",
-                                  "eventstore_wait_timeout": 30, "eventstore_max_clock_skew": limit,
-                                  "eventstore_apt_repo_url": "http://mirror.invalid/eventstore-oss/debian/"},
-                         "children": {"eventstore": {"hosts": hosts}}}}
-    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
-    (tmp_path / "play.yml").write_text(VERIFY_PLAYBOOK)
-    result = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(tmp_path / "inventory.json"),
-                             str(tmp_path / "play.yml")], cwd=REPO, env=environment(), capture_output=True,
-                            text=True, check=False)
-    return result.returncode, result.stdout + result.stderr
+    local = inventory(node_hosts(SKEW_HOSTS), eventstore_insecure=True, eventstore_checks_from="controller",
+                      eventstore_wait_timeout=30, eventstore_max_clock_skew=limit)
+    return run_playbook(tmp_path, entry_point_play("verify"), local)
 
 
 @pytest.mark.slow
