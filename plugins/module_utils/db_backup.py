@@ -192,9 +192,9 @@ def compatibility_problems(manifest, expected_cluster=None, expected_version=Non
     """Sentences when the backup is of another cluster, or of another EventStoreDB major.minor version."""
     problems = []
     if expected_cluster is not None and manifest.get('cluster_name') != expected_cluster:
+        found = manifest.get('cluster_name')
         problems.append('The backup is of cluster %r, not %r; restore a backup of %r, or set expected_cluster to '
-                        'the backup\'s cluster on purpose.' % (manifest.get('cluster_name'), expected_cluster,
-                                                                expected_cluster))
+                        'the backup\'s cluster on purpose.' % (found, expected_cluster, expected_cluster))
     if expected_version is not None:
         wanted, found = major_minor(expected_version), major_minor(manifest.get('eventstore_version'))
         if wanted is None:
