@@ -1,0 +1,150 @@
+"""esdb.cluster.db_backup and db_restore, run through `ansible`, on local three-node clusters.
+
+The nodes are the test-only EventStoreDB 22.10 node emulator (tests/twin/emulator), one process per loopback
+address: a cluster on 127.0.20.51-53 takes writes and one of its Followers is backed up; once it is stopped, three
+fresh Db directories are restored from that one backup and a new cluster runs on them on the same addresses.
+Every acknowledged event must be there exactly once on every node. Broken backups and unsafe targets must fail
+with one clear sentence and leave the target Db as it was.
+"""
+
+import json
+import shutil
+import time
+
+import pytest
+
+from ansible_collections.esdb.cluster.tests.lib.cs_cluster import CollectionModuleRun
+from ansible_collections.esdb.cluster.tests.lib.emu_cluster import Cluster, wait_for
+from ansible_collections.esdb.cluster.tests.lib.event_load import Writer, lost, verify
+
+pytestmark = pytest.mark.slow
+
+HOSTS = ['127.0.20.51', '127.0.20.52', '127.0.20.53']
+SETTINGS = {'EnableAtomPubOverHttp': True}
+
+
+def module(name, args, check_mode=False):
+    return CollectionModuleRun(name, args, check_mode).result()
+
+
+def snapshot(root):
+    return dict((str(p), p.read_bytes()) for p in sorted(root.rglob('*')) if p.is_file())
+
+
+def follower_caught_up(cluster, leader):
+    """A Follower whose writer checkpoint is the Leader's (nothing acknowledged is missing from it), else None."""
+    position = leader.me()['writerCheckpoint']
+    for node in cluster.nodes:
+        if node is not leader:
+            me = node.me()
+            if me['state'] == 'Follower' and me['writerCheckpoint'] == position:
+                return node
+    return None
+
+
+@pytest.fixture(scope='module')
+def backed_up(tmp_path_factory):
+    """Writes to a running cluster, backs up a caught-up Follower, stops the cluster.
+    Yields (backup dir, db_backup result, acknowledged events, the source cluster)."""
+    root = tmp_path_factory.mktemp('source')
+    cluster = Cluster(root, HOSTS, settings=SETTINGS).start()
+    try:
+        leader = wait_for(cluster.agreed_leader, timeout=60, what='one agreed leader and two followers')
+        writer = Writer(cluster.nodes, streams=4, prefix='backup').start()
+        wait_for(lambda: writer.count >= 300, timeout=60, what='300 acknowledged events')
+        writer.stop()
+        leader = wait_for(cluster.agreed_leader, timeout=30, what='the leader after the writes')
+        follower = wait_for(lambda: follower_caught_up(cluster, leader), timeout=30, what='a caught-up follower')
+        dest = tmp_path_factory.mktemp('staging') / 'backup'
+        args = dict(db_path=str(follower.dir / 'db'), dest=str(dest), cluster_name='emu', eventstore_version='22.10.0',
+                    node=follower.ip, source_address='%s:2113' % follower.ip)
+        planned = module('db_backup', args, check_mode=True)
+        assert planned.get('changed') is False and not dest.exists(), planned
+        result = module('db_backup', args)
+        assert result.get('failed') is not True, result
+        assert [p['path'] for p in planned['planned']][:1] == [f['path'] for f in result['manifest']['files']][:1]
+        yield dest, result, writer, cluster
+    finally:
+        cluster.stop()
+
+
+def test_the_backup_holds_the_followers_files_in_22_10s_order(backed_up):
+    dest, result, _writer, cluster = backed_up
+    manifest = json.loads((dest / 'manifest.json').read_text())
+    assert manifest == result['manifest']
+    paths = [f['path'] for f in manifest['files']]
+    kinds = ['index-chk' if p.startswith('index/') and p.endswith('.chk') else 'index' if p.startswith('index/')
+             else 'db-chk' if p.endswith('.chk') else 'chunk' for p in paths]
+    assert kinds == sorted(kinds, key=['index-chk', 'index', 'db-chk', 'chunk'].index)
+    assert {'db/writer.chk', 'db/chaser.chk', 'db/epoch.chk', 'db/truncate.chk', 'db/chunk-000000.000000'} <= set(paths)
+    assert manifest['checkpoints']['writer'] > 0 and manifest['node'] in HOSTS
+    source = next(n for n in cluster.nodes if n.ip == manifest['node'])
+    assert not list((source.dir / 'db').glob('manifest.json'))
+
+
+def test_three_nodes_restored_from_one_backup_hold_every_acknowledged_event_once(backed_up, tmp_path):
+    dest, _result, writer, _source = backed_up
+    restored = Cluster(tmp_path, HOSTS, settings=SETTINGS)
+    for node in restored.nodes:
+        result = module('db_restore', dict(backup_dir=str(dest), db_path=str(node.dir / 'db'), expected_cluster='emu',
+                                           expected_version='22.10.0'))
+        assert result.get('changed') is True, result
+        assert result['checkpoints']['truncate'] == result['checkpoints']['chaser']
+    restored.start()
+    try:
+        wait_for(restored.agreed_leader, timeout=60, what='the restored cluster to elect a leader')
+        started = time.monotonic()
+        report = wait_for(lambda: (lambda r: None if lost(r) else r)(verify(restored.nodes, writer.acknowledged)),
+                          timeout=30, what='every acknowledged event on every restored node')
+        assert all(entry['events'] == writer.count for entry in report.values()), report
+        assert time.monotonic() - started < 30
+    finally:
+        restored.stop()
+
+
+def broken_copy(dest, tmp_path, how):
+    backup = tmp_path / 'broken'
+    shutil.copytree(str(dest), str(backup))
+    if how == 'corrupt chunk':
+        chunk = backup / 'db' / 'chunk-000000.000000'
+        data = bytearray(chunk.read_bytes())
+        data[len(data) // 2] ^= 0x20
+        chunk.write_bytes(bytes(data))
+        return 'db/chunk-000000.000000 does not match its sha256 in the manifest (corrupt or changed).'
+    if how == 'missing file':
+        (backup / 'db' / 'epoch.chk').unlink()
+        return 'db/epoch.chk is missing from the backup.'
+    manifest = json.loads((backup / 'manifest.json').read_text())
+    if how == 'other cluster':
+        manifest['cluster_name'] = 'other'
+        sentence = ("The backup is of cluster 'other', not 'emu'; restore a backup of 'emu', or set expected_cluster "
+                    "to the backup's cluster on purpose.")
+    else:
+        manifest['eventstore_version'] = '23.10.0'
+        sentence = 'The backup was taken from EventStoreDB 23.10.0, not 22.10.x; restore it on nodes running 23.10.'
+    (backup / 'manifest.json').write_text(json.dumps(manifest))
+    return sentence
+
+
+@pytest.mark.parametrize('how', ['corrupt chunk', 'missing file', 'other cluster', 'other version'])
+def test_a_bad_backup_fails_clearly_and_leaves_the_db_unchanged(backed_up, tmp_path, how):
+    dest, _result, _writer, source = backed_up
+    target = tmp_path / 'node' / 'db'
+    shutil.copytree(str(source.nodes[0].dir / 'db'), str(target))
+    before = snapshot(target)
+    sentence = broken_copy(dest, tmp_path, how)
+    result = module('db_restore', dict(backup_dir=str(tmp_path / 'broken'), db_path=str(target), force=True,
+                                       expected_cluster='emu', expected_version='22.10.0'))
+    assert result.get('failed') is True and sentence in result['msg'], result
+    assert snapshot(target) == before
+
+
+def test_a_non_empty_db_is_refused_without_force(backed_up, tmp_path):
+    dest, _result, _writer, source = backed_up
+    target = tmp_path / 'node' / 'db'
+    shutil.copytree(str(source.nodes[0].dir / 'db'), str(target))
+    before = snapshot(target)
+    result = module('db_restore', dict(backup_dir=str(dest), db_path=str(target)))
+    assert result.get('failed') is True, result
+    assert result['msg'].startswith("db_path '%s' (or its index '%s') already holds" % (target, target / 'index'))
+    assert snapshot(target) == before
