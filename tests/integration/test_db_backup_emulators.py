@@ -8,19 +8,26 @@ with one clear sentence and leave the target Db as it was.
 """
 
 import json
+import os
+import pathlib
 import shutil
-import time
+import subprocess
 
 import pytest
 
 from ansible_collections.esdb.cluster.tests.lib.cs_cluster import CollectionModuleRun
 from ansible_collections.esdb.cluster.tests.lib.emu_cluster import Cluster, wait_for
 from ansible_collections.esdb.cluster.tests.lib.event_load import Writer, lost, verify
+from ansible_collections.esdb.cluster.tests.lib.role_files import REPO
+from ansible_collections.esdb.cluster.tests.lib.role_molecule import environment
 
 pytestmark = pytest.mark.slow
 
 HOSTS = ['127.0.20.51', '127.0.20.52', '127.0.20.53']
+RESTORED_HOSTS = ['127.0.20.54', '127.0.20.55', '127.0.20.56']
 SETTINGS = {'EnableAtomPubOverHttp': True}
+# The role's staging directory on the (local) node, under /var/tmp/ as the role requires.
+STAGING = pathlib.Path('/var/tmp/esdb-backup-test-%d' % os.getpid())
 
 
 def module(name, args, check_mode=False):
@@ -31,30 +38,47 @@ def snapshot(root):
     return dict((str(p), p.read_bytes()) for p in sorted(root.rglob('*')) if p.is_file())
 
 
-def follower_caught_up(cluster, leader):
-    """A Follower whose writer checkpoint is the Leader's (nothing acknowledged is missing from it), else None."""
+def caught_up(cluster):
+    """The Followers, once every one has the Leader's writer checkpoint (nothing acknowledged missing), else None."""
+    leader = cluster.agreed_leader()
+    if leader is None:
+        return None
     position = leader.me()['writerCheckpoint']
-    for node in cluster.nodes:
-        if node is not leader:
-            me = node.me()
-            if me['state'] == 'Follower' and me['writerCheckpoint'] == position:
-                return node
-    return None
+    followers = [node for node in cluster.nodes if node is not leader]
+    return followers if all(node.me()['writerCheckpoint'] == position for node in followers) else None
+
+
+def backup_playbook(root, cluster, backup_dir, staging):
+    """playbooks/backup.yml (the role's backup entry point) against the running cluster, every host local."""
+    hosts = dict(('n%d' % i, {'eventstore_node_ip': node.ip, 'eventstore_config': {'Db': str(node.dir / 'db')}})
+                 for i, node in enumerate(cluster.nodes, 1))
+    inventory = {'all': {'vars': {'ansible_connection': 'local', 'ansible_become_method': 'ansible.builtin.su',
+                                  'ansible_python_interpreter': str(REPO / '.venv/bin/python'),
+                                  'eventstore_insecure': True, 'eventstore_cluster_name': 'emu',
+                                  'eventstore_backup_dir': str(backup_dir),
+                                  'eventstore_backup_staging_dir': str(staging),
+                                  # This controller runs Debian: only a repository of one's own serves it.
+                                  'eventstore_apt_repo_url': 'http://mirror.invalid/eventstore-oss/debian/'},
+                         'children': {'eventstore': {'hosts': hosts}}}}
+    (root / 'inventory.json').write_text(json.dumps(inventory))
+    result = subprocess.run([str(REPO / '.venv/bin/ansible-playbook'), '-i', str(root / 'inventory.json'),
+                             str(REPO / 'playbooks' / 'backup.yml')], cwd=REPO, env=environment(),
+                            capture_output=True, text=True, check=False)
+    return result.returncode, result.stdout + result.stderr
 
 
 @pytest.fixture(scope='module')
 def backed_up(tmp_path_factory):
-    """Writes to a running cluster, backs up a caught-up Follower, stops the cluster.
-    Yields (backup dir, db_backup result, acknowledged events, the source cluster)."""
+    """Writes to a running cluster, backs up a caught-up Follower with db_backup and with playbooks/backup.yml,
+    then stops the cluster. Returns (backup dir, db_backup result, the writer, the stopped cluster, playbook)."""
     root = tmp_path_factory.mktemp('source')
     cluster = Cluster(root, HOSTS, settings=SETTINGS).start()
     try:
-        leader = wait_for(cluster.agreed_leader, timeout=60, what='one agreed leader and two followers')
+        wait_for(cluster.agreed_leader, timeout=60, what='one agreed leader and two followers')
         writer = Writer(cluster.nodes, streams=4, prefix='backup').start()
         wait_for(lambda: writer.count >= 300, timeout=60, what='300 acknowledged events')
         writer.stop()
-        leader = wait_for(cluster.agreed_leader, timeout=30, what='the leader after the writes')
-        follower = wait_for(lambda: follower_caught_up(cluster, leader), timeout=30, what='a caught-up follower')
+        follower = wait_for(lambda: caught_up(cluster), timeout=30, what='caught-up followers')[0]
         dest = tmp_path_factory.mktemp('staging') / 'backup'
         args = dict(db_path=str(follower.dir / 'db'), dest=str(dest), cluster_name='emu', eventstore_version='22.10.0',
                     node=follower.ip, source_address='%s:2113' % follower.ip)
@@ -62,14 +86,18 @@ def backed_up(tmp_path_factory):
         assert planned.get('changed') is False and not dest.exists(), planned
         result = module('db_backup', args)
         assert result.get('failed') is not True, result
-        assert [p['path'] for p in planned['planned']][:1] == [f['path'] for f in result['manifest']['files']][:1]
-        yield dest, result, writer, cluster
+        assert [p['path'] for p in planned['planned']] == [f['path'] for f in result['manifest']['files']]
+        playbook_dir = tmp_path_factory.mktemp('controller')
+        playbook = backup_playbook(tmp_path_factory.mktemp('play'), cluster, playbook_dir, STAGING)
     finally:
         cluster.stop()
+    assert not any(node.running() for node in cluster.nodes)
+    yield dest, result, writer, cluster, (playbook, playbook_dir)
+    shutil.rmtree(str(STAGING), ignore_errors=True)
 
 
 def test_the_backup_holds_the_followers_files_in_22_10s_order(backed_up):
-    dest, result, _writer, cluster = backed_up
+    dest, result, _writer, cluster, _playbook = backed_up
     manifest = json.loads((dest / 'manifest.json').read_text())
     assert manifest == result['manifest']
     paths = [f['path'] for f in manifest['files']]
@@ -82,24 +110,41 @@ def test_the_backup_holds_the_followers_files_in_22_10s_order(backed_up):
     assert not list((source.dir / 'db').glob('manifest.json'))
 
 
-def test_three_nodes_restored_from_one_backup_hold_every_acknowledged_event_once(backed_up, tmp_path):
-    dest, _result, writer, _source = backed_up
-    restored = Cluster(tmp_path, HOSTS, settings=SETTINGS)
+def restore_and_verify(backup_dir, root, hosts, writer):
+    """Restores fresh Db directories of `hosts` from one backup, starts them as a cluster, and waits until every
+    node serves every acknowledged event exactly once (and nothing else)."""
+    restored = Cluster(root, hosts, settings=SETTINGS)
     for node in restored.nodes:
-        result = module('db_restore', dict(backup_dir=str(dest), db_path=str(node.dir / 'db'), expected_cluster='emu',
-                                           expected_version='22.10.0'))
+        result = module('db_restore', dict(backup_dir=str(backup_dir), db_path=str(node.dir / 'db'),
+                                           expected_cluster='emu', expected_version='22.10.0'))
         assert result.get('changed') is True, result
         assert result['checkpoints']['truncate'] == result['checkpoints']['chaser']
     restored.start()
     try:
         wait_for(restored.agreed_leader, timeout=60, what='the restored cluster to elect a leader')
-        started = time.monotonic()
         report = wait_for(lambda: (lambda r: None if lost(r) else r)(verify(restored.nodes, writer.acknowledged)),
                           timeout=30, what='every acknowledged event on every restored node')
         assert all(entry['events'] == writer.count for entry in report.values()), report
-        assert time.monotonic() - started < 30
+        assert sorted(report) == sorted(hosts)
     finally:
         restored.stop()
+
+
+def test_three_nodes_restored_from_one_backup_hold_every_acknowledged_event_once(backed_up, tmp_path):
+    dest, _result, writer, _source, _playbook = backed_up
+    restore_and_verify(dest, tmp_path, HOSTS, writer)
+
+
+def test_the_backup_playbook_fetches_a_followers_backup_that_restores_a_cluster(backed_up, tmp_path):
+    _dest, _result, writer, _source, ((rc, output), controller_dir) = backed_up
+    assert rc == 0, output[-4000:]
+    stamps = list((controller_dir / 'emu').iterdir())
+    assert len(stamps) == 1, stamps
+    manifest = json.loads((stamps[0] / 'manifest.json').read_text())
+    assert manifest['cluster_name'] == 'emu' and manifest['node'] in ('n1', 'n2', 'n3')
+    assert "One Follower is backed up" in output and 'is in %s' % stamps[0] in output
+    assert not (STAGING / stamps[0].name).exists()
+    restore_and_verify(stamps[0], tmp_path, RESTORED_HOSTS, writer)
 
 
 def broken_copy(dest, tmp_path, how):
@@ -128,7 +173,7 @@ def broken_copy(dest, tmp_path, how):
 
 @pytest.mark.parametrize('how', ['corrupt chunk', 'missing file', 'other cluster', 'other version'])
 def test_a_bad_backup_fails_clearly_and_leaves_the_db_unchanged(backed_up, tmp_path, how):
-    dest, _result, _writer, source = backed_up
+    dest, _result, _writer, source, _playbook = backed_up
     target = tmp_path / 'node' / 'db'
     shutil.copytree(str(source.nodes[0].dir / 'db'), str(target))
     before = snapshot(target)
@@ -140,7 +185,7 @@ def test_a_bad_backup_fails_clearly_and_leaves_the_db_unchanged(backed_up, tmp_p
 
 
 def test_a_non_empty_db_is_refused_without_force(backed_up, tmp_path):
-    dest, _result, _writer, source = backed_up
+    dest, _result, _writer, source, _playbook = backed_up
     target = tmp_path / 'node' / 'db'
     shutil.copytree(str(source.nodes[0].dir / 'db'), str(target))
     before = snapshot(target)
