@@ -257,14 +257,14 @@ def main():
         result['problems'] = problems
         module.fail_json(msg=' '.join(problems), **result)
 
-    unknown = _unknown_owner(params['owner'], params['group'])
-    if unknown:
-        module.fail_json(msg=unknown, **result)
     present = files_present(db_path, index_path)
     if present and not params['force']:
         module.fail_json(msg='db_path %r (or its index %r) already holds %d file(s), for example %s; restore into an '
                              'empty Db of a stopped node, or set force=true to replace its data files.'
                              % (db_path, index_path, len(present), present[0]), **result)
+    unknown = _unknown_owner(params['owner'], params['group'])
+    if unknown:
+        module.fail_json(msg=unknown, **result)
     targets = restore_targets(manifest, db_path, index_path)
     after = sorted(set([target for _relative, target in targets] + [os.path.join(db_path, 'truncate.chk')]))
     removed = existing_data(db_path, index_path) if params['force'] else []

@@ -48,8 +48,8 @@ def caught_up(cluster):
     return followers if all(node.me()['writerCheckpoint'] == position for node in followers) else None
 
 
-def backup_playbook(root, cluster, backup_dir, staging):
-    """playbooks/backup.yml (the role's backup entry point) against the running cluster, every host local."""
+def write_inventory(root, cluster, backup_dir, staging):
+    """An inventory of the cluster's nodes, every host local, for the role's backup and restore entry points."""
     hosts = dict(('n%d' % i, {'eventstore_node_ip': node.ip, 'eventstore_config': {'Db': str(node.dir / 'db')}})
                  for i, node in enumerate(cluster.nodes, 1))
     inventory = {'all': {'vars': {'ansible_connection': 'local', 'ansible_become_method': 'ansible.builtin.su',
@@ -57,13 +57,20 @@ def backup_playbook(root, cluster, backup_dir, staging):
                                   'eventstore_insecure': True, 'eventstore_cluster_name': 'emu',
                                   'eventstore_backup_dir': str(backup_dir),
                                   'eventstore_backup_staging_dir': str(staging),
+                                  'eventstore_restore_staging_dir': str(staging),
                                   # This controller runs Debian: only a repository of one's own serves it.
                                   'eventstore_apt_repo_url': 'http://mirror.invalid/eventstore-oss/debian/'},
                          'children': {'eventstore': {'hosts': hosts}}}}
     (root / 'inventory.json').write_text(json.dumps(inventory))
-    result = subprocess.run([str(REPO / '.venv/bin/ansible-playbook'), '-i', str(root / 'inventory.json'),
-                             str(REPO / 'playbooks' / 'backup.yml')], cwd=REPO, env=environment(),
-                            capture_output=True, text=True, check=False)
+    return root / 'inventory.json'
+
+
+def run_playbook(inventory, name, extra=None):
+    """playbooks/<name>.yml (a thin playbook over the role's entry point): (return code, output)."""
+    command = [str(REPO / '.venv/bin/ansible-playbook'), '-i', str(inventory), str(REPO / 'playbooks' / (name + '.yml'))]
+    if extra:
+        command += ['-e', json.dumps(extra)]
+    result = subprocess.run(command, cwd=REPO, env=environment(), capture_output=True, text=True, check=False)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -88,11 +95,12 @@ def backed_up(tmp_path_factory):
         assert result.get('failed') is not True, result
         assert [p['path'] for p in planned['planned']] == [f['path'] for f in result['manifest']['files']]
         playbook_dir = tmp_path_factory.mktemp('controller')
-        playbook = backup_playbook(tmp_path_factory.mktemp('play'), cluster, playbook_dir, STAGING)
+        inventory = write_inventory(tmp_path_factory.mktemp('play'), cluster, playbook_dir, STAGING)
+        playbook = run_playbook(inventory, 'backup')
     finally:
         cluster.stop()
     assert not any(node.running() for node in cluster.nodes)
-    yield dest, result, writer, cluster, (playbook, playbook_dir)
+    yield dest, result, writer, cluster, (playbook, playbook_dir, inventory)
     shutil.rmtree(str(STAGING), ignore_errors=True)
 
 
@@ -136,7 +144,7 @@ def test_three_nodes_restored_from_one_backup_hold_every_acknowledged_event_once
 
 
 def test_the_backup_playbook_fetches_a_followers_backup_that_restores_a_cluster(backed_up, tmp_path):
-    _dest, _result, writer, _source, ((rc, output), controller_dir) = backed_up
+    _dest, _result, writer, _source, ((rc, output), controller_dir, _inventory) = backed_up
     assert rc == 0, output[-4000:]
     stamps = list((controller_dir / 'emu').iterdir())
     assert len(stamps) == 1, stamps
@@ -193,3 +201,53 @@ def test_a_non_empty_db_is_refused_without_force(backed_up, tmp_path):
     assert result.get('failed') is True, result
     assert result['msg'].startswith("db_path '%s' (or its index '%s') already holds" % (target, target / 'index'))
     assert snapshot(target) == before
+
+
+def test_the_backup_playbook_refuses_a_cluster_that_is_not_ready(backed_up, tmp_path):
+    _dest, _result, _writer, _stopped, (_playbook, _controller_dir, inventory) = backed_up
+    rc, output = run_playbook(inventory, 'backup', {'eventstore_backup_dir': str(tmp_path / 'backups')})
+    assert rc != 0
+    assert 'Refusing to back up: the cluster is unreachable, not ready' in output, output[-3000:]
+    assert not (tmp_path / 'backups').exists()
+
+
+def restore_refusal(backed_up, tmp_path, edit=None, extra=None):
+    """The restore playbook run on the stopped source cluster's inventory: (rc, output, Dbs before, Dbs after)."""
+    _dest, _result, _writer, stopped, (_playbook, controller_dir, inventory) = backed_up
+    backup = tmp_path / 'backup'
+    shutil.copytree(str(next((controller_dir / 'emu').iterdir())), str(backup))
+    if edit:
+        edit(backup)
+    before = [snapshot(node.dir / 'db') for node in stopped.nodes]
+    rc, output = run_playbook(inventory, 'restore', dict({'eventstore_restore_from': str(backup)}, **(extra or {})))
+    assert not list(STAGING.glob('*')), 'the backup copy was left on the node'
+    return rc, output, before, [snapshot(node.dir / 'db') for node in stopped.nodes]
+
+
+def flip_a_byte(backup):
+    chunk = backup / 'db' / 'chunk-000000.000000'
+    data = bytearray(chunk.read_bytes())
+    data[10] ^= 0x01
+    chunk.write_bytes(bytes(data))
+
+
+def test_the_restore_playbook_refuses_a_corrupt_backup_before_anything(backed_up, tmp_path):
+    rc, output, before, after = restore_refusal(backed_up, tmp_path, flip_a_byte, {'eventstore_restore_force': True})
+    assert rc != 0
+    assert ('db/chunk-000000.000000 in %s does not match its sha256 in the manifest; the backup is not usable and '
+            'nothing was changed.' % (tmp_path / 'backup')) in output, output[-3000:]
+    assert after == before
+
+
+def test_the_restore_playbook_refuses_nodes_holding_data_without_force(backed_up, tmp_path):
+    rc, output, before, after = restore_refusal(backed_up, tmp_path)
+    assert rc != 0
+    assert 'already holds' in output and 'or set force=true to replace its data files.' in output, output[-3000:]
+    assert after == before
+
+
+def test_the_restore_playbook_needs_a_backup_directory(backed_up, tmp_path):
+    _dest, _result, _writer, _stopped, (_playbook, _controller_dir, inventory) = backed_up
+    rc, output = run_playbook(inventory, 'restore')
+    assert rc != 0
+    assert 'Restore options: set eventstore_restore_from to the controller directory of one backup' in output
