@@ -118,6 +118,11 @@ def test_the_backup_holds_the_followers_files_in_22_10s_order(backed_up):
     assert not list((source.dir / 'db').glob('manifest.json'))
 
 
+def complete(report):
+    """The verifier's report when no node misses or duplicates an acknowledged event, else None (wait more)."""
+    return None if lost(report) else report
+
+
 def restore_and_verify(backup_dir, root, hosts, writer):
     """Restores fresh Db directories of `hosts` from one backup, starts them as a cluster, and waits until every
     node serves every acknowledged event exactly once (and nothing else)."""
@@ -130,7 +135,7 @@ def restore_and_verify(backup_dir, root, hosts, writer):
     restored.start()
     try:
         wait_for(restored.agreed_leader, timeout=60, what='the restored cluster to elect a leader')
-        report = wait_for(lambda: (lambda r: None if lost(r) else r)(verify(restored.nodes, writer.acknowledged)),
+        report = wait_for(lambda: complete(verify(restored.nodes, writer.acknowledged)),
                           timeout=30, what='every acknowledged event on every restored node')
         assert all(entry['events'] == writer.count for entry in report.values()), report
         assert sorted(report) == sorted(hosts)
@@ -251,3 +256,20 @@ def test_the_restore_playbook_needs_a_backup_directory(backed_up, tmp_path):
     rc, output = run_playbook(inventory, 'restore')
     assert rc != 0
     assert 'Restore options: set eventstore_restore_from to the controller directory of one backup' in output
+
+
+def test_one_member_refusing_stops_the_restore_on_every_member(backed_up, tmp_path):
+    """n2's Db is empty, so only n1 and n3 refuse; n2 must not be restored alone."""
+    stopped = backed_up[3]
+    n2_db = stopped.nodes[1].dir / 'db'
+    aside = tmp_path / 'n2-db'
+    shutil.move(str(n2_db), str(aside))
+    try:
+        n2_db.mkdir()
+        # This machine has no eventstore user: the files would belong to root, so that n2 passes its own check.
+        rc, output, before, after = restore_refusal(backed_up, tmp_path, extra={'_eventstore_user': 'root'})
+        assert rc != 0 and 'already holds' in output, output[-3000:]
+        assert after == before and not list(n2_db.iterdir())
+    finally:
+        shutil.rmtree(str(n2_db))
+        shutil.move(str(aside), str(n2_db))
