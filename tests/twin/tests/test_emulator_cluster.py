@@ -1,4 +1,5 @@
 """Gossip, elections and replication of emulator clusters on 127.0.10.x (insecure mode, fast timings)."""
+import re
 import signal
 import socket
 import time
@@ -272,3 +273,21 @@ def test_restarted_follower_gets_its_slot_back_at_once(emulators):
     wait_for(lambda: follower.running() and follower.is_up() and follower.state() == "Follower", timeout=20,
              what="the restarted follower to follow again")
     assert "SURPLUS OF NODES" not in follower.log()
+
+
+def test_each_view_has_one_proposer_when_nodes_start_together(emulators):
+    """22.10 ElectionsService.cs l.345-351 (AmILeaderOf): one node prepares a view. Four nodes that start at
+    once, with a quorum of two, could otherwise elect two leaders in the same view."""
+    ips = IPS + ["127.0.10.4"]
+    seeds = {i: {"GossipSeed": ["%s:2113" % o for o in ips if o != ip]} for i, ip in enumerate(ips)}
+    cluster = emulators.cluster(ips, settings={"UnsafeAllowSurplusNodes": True}, extra=seeds).start()
+    wait_for(lambda: sorted(n.state() for n in cluster.nodes) == ["Clone", "Follower", "Follower", "Leader"],
+             what="leader, two followers and a clone")
+    proposers, elected = {}, {}
+    for node in cluster.nodes:
+        for view, _candidate in re.findall(r"\(V=(\d+)\) PROPOSING (\S+)", node.log()):
+            proposers.setdefault(view, set()).add(node.ip)
+        for view, leader in re.findall(r"\(V=(\d+)\) DONE\. ELECTED LEADER = \"(\S+)", node.log()):
+            elected.setdefault(view, set()).add(leader)
+    assert proposers and all(len(nodes) == 1 for nodes in proposers.values()), proposers
+    assert all(len(leaders) == 1 for leaders in elected.values()), elected

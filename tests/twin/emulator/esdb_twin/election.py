@@ -4,6 +4,7 @@ A node without a leader coordinates a round: Prepare (voters promise view V and 
 Proposal (the best candidate by 22.10's order is proposed; voters accept unless it has less data than
 they do), then Done (everyone adopts the winner). Read-only replicas never vote or stand.
 """
+import ipaddress
 import random
 import threading
 import time
@@ -13,6 +14,15 @@ from .log import LOG
 from .transport import PeerError
 
 ORDER = ("epochNumber", "writerCheckpoint", "chaserCheckpoint", "nodePriority", "instanceId")
+
+
+def _endpoint_order(member):
+    """22.10 orders the election members by HTTP endpoint with its IPComparer: address bytes, then port."""
+    try:
+        address = ipaddress.ip_address(member["httpHost"]).packed
+    except ValueError:  # a DNS name
+        address = member["httpHost"].encode()
+    return address, member["httpPort"]
 
 
 def rank(info):
@@ -34,6 +44,7 @@ class Elections:
         self.node = node
         self.timeout = node.config.LeaderElectionTimeoutMs / 1000.0
         self.view = 0
+        self.attempted = 0
         self.accepted = {}
         self.resigning_id = None
         self.running = False
@@ -118,12 +129,22 @@ class Elections:
     def _attempt(self):
         node = self.node
         with node.lock:
-            self.view += 1
-            view = self.view
-            voters = [m for m in node.gossip.alive_members() if not m["isReadOnlyReplica"]
-                      and m["instanceId"] not in (node.me["instanceId"], "00000000-0000-0000-0000-000000000000")]
-            offers = [self.offer()]
+            self.attempted = max(self.attempted, self.view) + 1
+            view = self.attempted
+            electors = [m for m in node.gossip.alive_members() if not m["isReadOnlyReplica"]
+                        and m["instanceId"] != "00000000-0000-0000-0000-000000000000"]
+            leads = self._leads_round(view, electors)
+            if leads:
+                self.view = view
+            voters = [m for m in electors if m["instanceId"] != node.me["instanceId"]]
+        # Every node shifts to the election (22.10 ElectionsService.cs l.256-257); only one may prepare a given
+        # view: the alive potential leaders' [view % count] by HTTP endpoint, descending (l.298-301 and 345-351,
+        # AmILeaderOf). The others wait for its Prepare, or for the next view when it does not come.
         LOG.info("ELECTIONS: (V={view}) SHIFT TO LEADER ELECTION.", view=view)
+        if not leads:
+            return False
+        with node.lock:
+            offers = [self.offer()]
         replies = self._call(voters, "/elections/prepare", {"view": view})
         promised = [v for v, r in zip(voters, replies) if r and r.get("ok")]
         offers += [r["offer"] for r in replies if r and r.get("ok")]
@@ -150,6 +171,14 @@ class Elections:
         with node.lock:
             self.on_done(body)
         return True
+
+    def _leads_round(self, view, electors):
+        """Whether this node is view `view`'s proposer among `electors` (it counts itself if not listed)."""
+        me = self.node.me
+        if all(m["instanceId"] != me["instanceId"] for m in electors):
+            electors = electors + [me]
+        ordered = sorted(electors, key=_endpoint_order, reverse=True)
+        return ordered[view % len(ordered)]["instanceId"] == me["instanceId"]
 
     def _learn_views(self, replies):
         with self.node.lock:
