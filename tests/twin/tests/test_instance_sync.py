@@ -100,23 +100,17 @@ def test_a_container_docker_failed_to_start_is_started_again(docker):
     assert docker.containers()["esdb-twin-i-1"]["state"] == "running"
 
 
-def test_a_leftover_created_container_is_replaced(docker):
+@pytest.mark.parametrize("left_as, then", [
+    ("created", "running"),  # Docker made it and never started it: started again
+    ("exited", "exited"),  # it ran and stopped: a crashed EC2 host is not rebooted by AWS, nor here
+])
+def test_only_a_container_that_never_started_is_replaced(docker, left_as, then):
     docker.fail_next_runs(0)
     ec2 = FakeEc2([instance("i-1", "10.0.0.11")])
     instance_sync.sync_once(ec2, "net", "img")
-    docker.set_state("esdb-twin-i-1", "created")
+    docker.set_state("esdb-twin-i-1", left_as)
     instance_sync.sync_once(ec2, "net", "img")
-    assert docker.containers()["esdb-twin-i-1"]["state"] == "running"
-
-
-def test_a_host_that_ran_and_stopped_stays_down(docker):
-    """A crashed EC2 host is not rebooted by AWS; the twin does not revive it either."""
-    docker.fail_next_runs(0)
-    ec2 = FakeEc2([instance("i-1", "10.0.0.11")])
-    instance_sync.sync_once(ec2, "net", "img")
-    docker.set_state("esdb-twin-i-1", "exited")
-    instance_sync.sync_once(ec2, "net", "img")
-    assert docker.containers()["esdb-twin-i-1"]["state"] == "exited"
+    assert docker.containers()["esdb-twin-i-1"]["state"] == then
 
 
 def test_a_terminated_instance_loses_its_container(docker):
