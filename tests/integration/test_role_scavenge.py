@@ -80,7 +80,7 @@ def read(emulators, host, path):
 
 
 def scavenge_events(emulators):
-    """[(link number, node endpoint, event type, result, scavenge id)] for the newest 20 links of $scavenges, oldest first.
+    """[(link number, node endpoint, event type, result, scavenge id, threads)] for the newest 20 links of $scavenges, oldest first.
 
     22.10 routes /streams/$scavenges/{a}/{b}/{c} to one scavenge's stream, so the index is read at its head.
     """
@@ -101,7 +101,8 @@ def scavenge_events(emulators):
             entries = read(emulators, host, '/streams/$scavenges/%s/head/20?embed=body' % scavenge_id)['entries']
             streams[scavenge_id] = {e['eventNumber']: (e['eventType'], json.loads(e['data'])) for e in entries}
         event_type, data = streams[scavenge_id][int(number)]
-        events.append((link['eventNumber'], data['nodeEndpoint'], event_type, data.get('result'), scavenge_id))
+        events.append((link['eventNumber'], data['nodeEndpoint'], event_type, data.get('result'), scavenge_id,
+                       data.get('threads')))
     return sorted(events)
 
 
@@ -114,15 +115,15 @@ def events_since(emulators, before):
     return [event for event in scavenge_events(emulators) if event[0] > before]
 
 
-def run_since(emulators, before):
-    """[(node name, result)] for each scavenge after link `before`, checking it ran alone to its end."""
+def run_since(emulators, before, threads=1):
+    """[(node name, result)] for each scavenge after link `before`; each ran alone, to its end, with `threads`."""
     events = events_since(emulators, before)
     assert len(events) % 2 == 0, events
     runs = []
     for started, completed in zip(events[::2], events[1::2]):
         # Started, then completed on the same node before any other node starts: one at a time.
         assert (started[2], completed[2]) == ('$scavengeStarted', '$scavengeCompleted'), events
-        assert started[1] == completed[1], events
+        assert started[1] == completed[1] and started[5] == threads, events
         runs.append((NAMES[started[1]], completed[3]))
     return runs
 
@@ -136,7 +137,7 @@ def test_every_node_is_scavenged_once_the_followers_first_and_the_leader_last(tm
     before, leader = last_link(cluster), leader_name(cluster)
     rc, output = scavenge(tmp_path, cluster, eventstore_scavenge_threads=2)
     assert rc == 0, output[-4000:]
-    runs = run_since(cluster, before)
+    runs = run_since(cluster, before, threads=2)
     assert sorted(name for name, _result in runs) == ['n1', 'n2', 'n3'], runs
     assert runs[-1] == (leader, 'Success'), runs
     assert all(result == 'Success' for _name, result in runs), runs
@@ -222,7 +223,7 @@ def test_the_run_stops_at_the_first_node_whose_scavenge_fails(tmp_path, cluster)
     try:
         first = wait_until(lambda: events_since(cluster, before), timeout=120, step=0.05)
         assert first, 'no scavenge started'
-        _number, endpoint, event_type, _result, scavenge_id = first[0]
+        _number, endpoint, event_type, _result, scavenge_id, _threads = first[0]
         assert event_type == '$scavengeStarted'
         stopped = requests.delete('https://%s/admin/scavenge/%s' % (endpoint, scavenge_id), auth=ADMIN,
                                   verify=cluster.pki['ca'], timeout=5)
