@@ -20,7 +20,7 @@ from ansible_collections.esdb.cluster.plugins.plugin_utils.cluster_layout import
 BOOLEANS = ('eventstore_allow_even_cluster_size', 'eventstore_hold_package', 'eventstore_wait_for_cloud_init',
             'eventstore_insecure', 'eventstore_allow_default_passwords', 'eventstore_status_validate_certs',
             'eventstore_read_only_replica', 'eventstore_restart_force', 'eventstore_time_sync',
-            'eventstore_allow_cluster_size_change')
+            'eventstore_allow_cluster_size_change', 'eventstore_scavenge_leader')
 _TRUE = ('true', 'yes', 'on', '1')
 _FALSE = ('false', 'no', 'off', '0')
 _INT32 = 2147483647
@@ -36,6 +36,10 @@ INTEGERS = {
     'eventstore_int_tcp_heartbeat_interval': (1, _INT32, 'milliseconds'),
     'eventstore_int_tcp_heartbeat_timeout': (1, _INT32, 'milliseconds'),
     'eventstore_max_clock_skew': (0, 86400, 'seconds'),
+    # The limits 22.10 puts on POST /admin/scavenge (AdminController.cs), and the module's longest wait.
+    'eventstore_scavenge_threads': (1, _INT32, 'threads'),
+    'eventstore_scavenge_start_from_chunk': (0, _INT32, 'chunks'),
+    'eventstore_scavenge_wait_timeout': (1, 86400, 'seconds'),
 }
 LISTS = ('eventstore_extra_sans', 'eventstore_restart_hosts', 'eventstore_time_sync_servers')
 PASSWORDS = ('eventstore_admin_password', 'eventstore_ops_password')

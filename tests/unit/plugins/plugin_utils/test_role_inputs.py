@@ -35,6 +35,8 @@ GOOD = {
     'eventstore_restart_action': 'restart', 'eventstore_restart_hosts': [], 'eventstore_restart_force': False,
     'eventstore_time_sync': False, 'eventstore_time_sync_servers': ['169.254.169.123'],
     'eventstore_max_clock_skew': 5, 'eventstore_allow_cluster_size_change': False,
+    'eventstore_scavenge_threads': 1, 'eventstore_scavenge_start_from_chunk': 0,
+    'eventstore_scavenge_wait_timeout': 3600, 'eventstore_scavenge_leader': True,
 }
 
 
@@ -227,6 +229,17 @@ BAD = [
     ('time server with chrony options', dict(eventstore_time_sync_servers=['10.0.0.2 maxpoll 17', 'ntp.example.org']),
      'Host n1: eventstore_time_sync_servers must list host names or IP addresses (no spaces or options); these '
      "are not: '10.0.0.2 maxpoll 17'."),
+    # The scavenge entry point's options: 22.10 refuses threads below 1 and a negative chunk.
+    ('no scavenge threads', dict(eventstore_scavenge_threads=0),
+     'Host n1: eventstore_scavenge_threads must be a whole number of threads from 1 to 2147483647, not 0.'),
+    ('scavenge threads as words', dict(eventstore_scavenge_threads='abc'),
+     "Host n1: eventstore_scavenge_threads must be a whole number of threads from 1 to 2147483647, not 'abc'."),
+    ('negative first chunk', dict(eventstore_scavenge_start_from_chunk='-1'),
+     "Host n1: eventstore_scavenge_start_from_chunk must be a whole number of chunks from 0 to 2147483647, not '-1'."),
+    ('scavenge wait of a week', dict(eventstore_scavenge_wait_timeout=604800),
+     'Host n1: eventstore_scavenge_wait_timeout must be a whole number of seconds from 1 to 86400, not 604800.'),
+    ('scavenge leader maybe', dict(eventstore_scavenge_leader='later'),
+     "Host n1: eventstore_scavenge_leader must be true or false, not 'later'."),
 ]
 
 
