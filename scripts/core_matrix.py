@@ -16,6 +16,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 # The oldest claimed release and the one between it and .venv's, each at its last patch release.
@@ -49,7 +50,8 @@ def ensure_venv(version):
     return venv
 
 
-def run_tests(version, pytest_args):
+def start_tests(version, pytest_args, log):
+    """Start the tests on one release (its venv made first); their output goes to `log`."""
     venv = ensure_venv(version)
     bin_dir = venv / "bin"
     env = dict(os.environ, ESDB_VENV_BIN=str(bin_dir), ANSIBLE_COLLECTIONS_PATH=str(REPO / ".collections"),
@@ -59,7 +61,7 @@ def run_tests(version, pytest_args):
     command = [str(bin_dir / "pytest"), "-q", "-p", "no:cacheprovider", "--junitxml", str(report), *TESTS,
                *pytest_args]
     print("[core-matrix] ansible-core %s: %s" % (version, " ".join(TESTS)), flush=True)
-    return subprocess.run(command, cwd=REPO, env=env, check=False).returncode
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def main():
@@ -70,7 +72,18 @@ def main():
     floor = claimed_floor()
     if not any(v.split(".")[:2] == floor.split(".")[:2] for v in args.versions):
         sys.exit("meta/runtime.yml claims ansible-core >=%s, and no version tested here is %s.x" % (floor, floor))
-    failed = [v for v in args.versions if run_tests(v, args.pytest_args) != 0]
+    # The releases run side by side: the suites mostly wait on ansible-playbook and moto, and every
+    # test keeps to its own temporary directory and moto port.
+    logs = {v: tempfile.TemporaryFile() for v in args.versions}
+    runs = {v: start_tests(v, args.pytest_args, logs[v]) for v in args.versions}
+    failed = []
+    for version, run in runs.items():
+        if run.wait() != 0:
+            failed.append(version)
+        logs[version].seek(0)
+        print("[core-matrix] ansible-core %s output:" % version, flush=True)
+        sys.stdout.buffer.write(logs[version].read())
+        sys.stdout.flush()
     if failed:
         sys.exit("failed on ansible-core " + ", ".join(failed))
     return 0
