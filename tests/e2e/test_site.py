@@ -8,8 +8,12 @@ import json
 import os
 import re
 import subprocess
+import time
 
 import pytest
+import requests
+
+from ansible_collections.esdb.cluster.tests.lib.event_load import Writer, lost, verify
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -53,6 +57,75 @@ def test_rerun_changes_nothing(demo):
     hosts = recap(output)
     assert len(hosts) == 4, hosts
     assert {h: r["changed"] for h, r in hosts.items() if r["changed"]} == {}, output[-6000:]
+
+
+class Node:  # pylint: disable=too-few-public-methods
+    """One demo node over HTTPS as the admin user, in the shape tests/lib/event_load.py writes through."""
+
+    def __init__(self, ip, ca_file, password):
+        self.ip, self.ca_file, self.auth = ip, ca_file, ("admin", password)
+
+    def request(self, method, path, **kwargs):
+        kwargs.setdefault("verify", self.ca_file)
+        kwargs.setdefault("auth", self.auth)
+        return requests.request(method, "https://%s:2113%s" % (self.ip, path), **kwargs)
+
+
+def demo_nodes():
+    names = subprocess.run(["docker", "ps", "-q", "--filter", "label=esdb.twin.instance"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    ips = sorted(subprocess.run(["docker", "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+                                *names], capture_output=True, text=True, check=True).stdout.split())
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    ca_file = os.path.join(data_home, "esdb.cluster", "demo-pki", "esdb", "ca.crt")
+    with open(os.path.join(ROOT, ".cache", "twin", "admin_password"), encoding="utf-8") as secret:
+        password = secret.read().split()[0]
+    return [Node(ip, ca_file, password) for ip in ips]
+
+
+def write_events(nodes, prefix, count):
+    writer = Writer(nodes, prefix=prefix).start()
+    deadline = time.monotonic() + 120
+    while writer.count < count and time.monotonic() < deadline:
+        time.sleep(0.2)
+    writer.stop()
+    assert writer.count >= count, "only %d of %d events acknowledged (errors %s)" % (writer.count, count, writer.errors)
+    return writer.acknowledged
+
+
+def test_backup_then_restore_brings_back_exactly_the_acknowledged_events(demo, tmp_path):
+    """Backup from a Follower while the cluster runs; a restore refuses running nodes, and with force puts every
+    node back at the backup: each event acknowledged before it once on every node, none written after it."""
+    assert demo[0] == 0, "the first run failed"
+    atompub = tmp_path / "atompub.json"  # the events API, as the seed article's configuration has it
+    atompub.write_text(json.dumps({"eventstore_config": {"EnableAtomPubOverHttp": True}}))
+    rc, output = run("ansible-playbook", "playbooks/configure.yml", "-i", "inventories/local", "-e", "@%s" % atompub)
+    assert rc == 0, output[-6000:]
+    nodes = demo_nodes()
+    assert len(nodes) == 3
+    before = write_events(nodes, "before-backup", 300)
+
+    backups = tmp_path / "backups"
+    rc, output = run("ansible-playbook", "playbooks/backup.yml", "-i", "inventories/local",
+                     "-e", "eventstore_backup_dir=%s" % backups, "-e", "@%s" % atompub)
+    assert rc == 0, output[-6000:]
+    taken = sorted((backups / "esdb").iterdir())
+    assert len(taken) == 1 and (taken[0] / "manifest.json").is_file(), taken
+    after = write_events(nodes, "after-backup", 50)
+
+    restore = ("ansible-playbook", "playbooks/restore.yml", "-i", "inventories/local",
+               "-e", "eventstore_restore_from=%s" % taken[0], "-e", "@%s" % atompub)
+    rc, output = run(*restore)
+    assert rc != 0 and "Refusing to restore: EventStoreDB runs on" in output, output[-6000:]
+    assert not lost(verify(nodes, after)), "a refused restore changed the data"
+
+    rc, output = run(*restore, "-e", "eventstore_restore_force=true")
+    assert rc == 0, output[-6000:]
+    report = verify(nodes, before)
+    assert not lost(report), report
+    assert all(entry["events"] == sum(len(ids) for ids in before.values()) for entry in report.values()), report
+    gone = verify(nodes, after)
+    assert all(len(entry["missing"]) == sum(len(ids) for ids in after.values()) for entry in gone.values()), gone
 
 
 def test_demo_down_removes_everything(demo):
