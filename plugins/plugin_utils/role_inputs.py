@@ -20,7 +20,7 @@ from ansible_collections.esdb.cluster.plugins.plugin_utils.cluster_layout import
 BOOLEANS = ('eventstore_allow_even_cluster_size', 'eventstore_hold_package', 'eventstore_wait_for_cloud_init',
             'eventstore_insecure', 'eventstore_allow_default_passwords', 'eventstore_status_validate_certs',
             'eventstore_read_only_replica', 'eventstore_restart_force', 'eventstore_time_sync',
-            'eventstore_allow_cluster_size_change', 'eventstore_scavenge_leader')
+            'eventstore_allow_cluster_size_change', 'eventstore_scavenge_leader', 'eventstore_backup_keep_local')
 _TRUE = ('true', 'yes', 'on', '1')
 _FALSE = ('false', 'no', 'off', '0')
 _INT32 = 2147483647
@@ -47,7 +47,8 @@ PASSWORDS = ('eventstore_admin_password', 'eventstore_ops_password')
 TEXTS = ('eventstore_apt_repo_url', 'eventstore_apt_key_url', 'eventstore_apt_suite', 'eventstore_deb_file',
          'eventstore_pki_dir', 'eventstore_ca_cert', 'eventstore_ca_key', 'eventstore_ca_common_name',
          'eventstore_cert_common_name', 'eventstore_cert_dir', 'eventstore_node_cert_file',
-         'eventstore_node_key_file', 'eventstore_node_ip', 'eventstore_restart_action')
+         'eventstore_node_key_file', 'eventstore_node_ip', 'eventstore_restart_action', 'eventstore_backup_s3_bucket',
+         'eventstore_backup_s3_prefix', 'eventstore_backup_s3_kms_key_id', 'eventstore_restore_from')
 # Names that become directory names or group names: no separators, no '..'.
 NAMES = ('eventstore_cluster_name', 'eventstore_group', 'eventstore_leaving_group')
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')

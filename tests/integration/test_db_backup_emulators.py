@@ -11,15 +11,13 @@ import json
 import os
 import pathlib
 import shutil
-import subprocess
 
 import pytest
 
+from ansible_collections.esdb.cluster.tests.lib.backup_play import complete, run_playbook, snapshot, write_inventory
 from ansible_collections.esdb.cluster.tests.lib.cs_cluster import CollectionModuleRun
 from ansible_collections.esdb.cluster.tests.lib.emu_cluster import Cluster, wait_for
-from ansible_collections.esdb.cluster.tests.lib.event_load import Writer, lost, verify
-from ansible_collections.esdb.cluster.tests.lib.role_files import REPO
-from ansible_collections.esdb.cluster.tests.lib.role_molecule import environment
+from ansible_collections.esdb.cluster.tests.lib.event_load import Writer, verify
 
 pytestmark = pytest.mark.slow
 
@@ -32,36 +30,6 @@ STAGING = pathlib.Path('/var/tmp/esdb-backup-test-%d' % os.getpid())
 
 def module(name, args, check_mode=False):
     return CollectionModuleRun(name, args, check_mode).result()
-
-
-def snapshot(root):
-    return dict((str(p), p.read_bytes()) for p in sorted(root.rglob('*')) if p.is_file())
-
-
-def write_inventory(root, cluster, backup_dir, staging):
-    """An inventory of the cluster's nodes, every host local, for the role's backup and restore entry points."""
-    hosts = dict(('n%d' % i, {'eventstore_node_ip': node.ip, 'eventstore_config': {'Db': str(node.dir / 'db')}})
-                 for i, node in enumerate(cluster.nodes, 1))
-    inventory = {'all': {'vars': {'ansible_connection': 'local', 'ansible_become_method': 'ansible.builtin.su',
-                                  'ansible_python_interpreter': str(REPO / '.venv/bin/python'),
-                                  'eventstore_insecure': True, 'eventstore_cluster_name': 'emu',
-                                  'eventstore_backup_dir': str(backup_dir),
-                                  'eventstore_backup_staging_dir': str(staging),
-                                  'eventstore_restore_staging_dir': str(staging),
-                                  # This controller runs Debian: only a repository of one's own serves it.
-                                  'eventstore_apt_repo_url': 'http://mirror.invalid/eventstore-oss/debian/'},
-                         'children': {'eventstore': {'hosts': hosts}}}}
-    (root / 'inventory.json').write_text(json.dumps(inventory))
-    return root / 'inventory.json'
-
-
-def run_playbook(inventory, name, extra=None):
-    """playbooks/<name>.yml (a thin playbook over the role's entry point): (return code, output)."""
-    command = [str(REPO / '.venv/bin/ansible-playbook'), '-i', str(inventory), str(REPO / 'playbooks' / (name + '.yml'))]
-    if extra:
-        command += ['-e', json.dumps(extra)]
-    result = subprocess.run(command, cwd=REPO, env=environment(), capture_output=True, text=True, check=False)
-    return result.returncode, result.stdout + result.stderr
 
 
 @pytest.fixture(scope='module')
@@ -106,11 +74,6 @@ def test_the_backup_holds_the_followers_files_in_22_10s_order(backed_up):
     assert manifest['checkpoints']['writer'] > 0 and manifest['node'] in HOSTS
     source = next(n for n in cluster.nodes if n.ip == manifest['node'])
     assert not list((source.dir / 'db').glob('manifest.json'))
-
-
-def complete(report):
-    """The verifier's report when no node misses or duplicates an acknowledged event, else None (wait more)."""
-    return None if lost(report) else report
 
 
 def restore_and_verify(backup_dir, root, hosts, writer):

@@ -37,6 +37,8 @@ GOOD = {
     'eventstore_max_clock_skew': 5, 'eventstore_allow_cluster_size_change': False,
     'eventstore_scavenge_threads': 1, 'eventstore_scavenge_start_from_chunk': 0,
     'eventstore_scavenge_wait_timeout': 3600, 'eventstore_scavenge_leader': True,
+    'eventstore_backup_s3_bucket': '', 'eventstore_backup_s3_prefix': 'esdb-backups',
+    'eventstore_backup_s3_kms_key_id': '', 'eventstore_backup_keep_local': True, 'eventstore_restore_from': '',
 }
 
 
@@ -240,6 +242,16 @@ BAD = [
      'Host n1: eventstore_scavenge_wait_timeout must be a whole number of seconds from 1 to 86400, not 604800.'),
     ('scavenge leader maybe', dict(eventstore_scavenge_leader='later'),
      "Host n1: eventstore_scavenge_leader must be true or false, not 'later'."),
+    # The backup and restore entry points' S3 options (checked there, before anything is read).
+    ('keep local copy maybe', dict(eventstore_backup_keep_local='sometimes'),
+     "Host n1: eventstore_backup_keep_local must be true or false, not 'sometimes'."),
+    ('bucket as a list', dict(eventstore_backup_s3_bucket=['a', 'b']),
+     "Host n1: eventstore_backup_s3_bucket must be text, not ['a', 'b']."),
+    ('prefix over two lines', dict(eventstore_backup_s3_prefix='esdb\nbackups'),
+     "Host n1: eventstore_backup_s3_prefix contains a control character (a line break or tab): 'esdb\\nbackups'; "
+     'give it on one line.'),
+    ('restore source as a number', dict(eventstore_restore_from=20261130),
+     'Host n1: eventstore_restore_from must be text, not 20261130.'),
 ]
 
 
