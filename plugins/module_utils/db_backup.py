@@ -21,6 +21,12 @@ import os
 import re
 import struct
 
+# The options every module that touches a node's data takes (doc fragment esdb.cluster.database_paths).
+DATABASE_PATHS_SPEC = dict(
+    db_path=dict(type='path', default='/var/lib/eventstore'),
+    index_path=dict(type='path'),
+)
+
 FORMAT_VERSION = 1
 MANIFEST_NAME = 'manifest.json'
 DEFAULT_DB = '/var/lib/eventstore'

@@ -24,6 +24,8 @@ description:
   - Restore with M(esdb.cluster.db_restore).
 author:
   - esdb.cluster maintainers (@esdb)
+extends_documentation_fragment:
+  - esdb.cluster.database_paths
 attributes:
   check_mode:
     support: full
@@ -32,15 +34,6 @@ attributes:
     support: none
     description: A new backup has no before to compare with.
 options:
-  db_path:
-    description:
-      - The node's database directory (22.10's C(Db)).
-    type: path
-    default: /var/lib/eventstore
-  index_path:
-    description:
-      - The node's index directory (22.10's C(Index)); C(<db_path>/index) when not set, as in 22.10.
-    type: path
   dest:
     description:
       - The directory the backup is written to, on the node, outside O(db_path) and O(index_path).
@@ -136,6 +129,7 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.esdb.cluster.plugins.module_utils.db_backup import (
+    DATABASE_PATHS_SPEC,
     MANIFEST_NAME,
     BackupError,
     backup_plan,
@@ -190,8 +184,7 @@ def _copy(plan, dest):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            db_path=dict(type='path', default='/var/lib/eventstore'),
-            index_path=dict(type='path'),
+            **DATABASE_PATHS_SPEC,
             dest=dict(type='path', required=True),
             force=dict(type='bool', default=False),
             cluster_name=dict(type='str', required=True),

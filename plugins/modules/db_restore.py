@@ -25,6 +25,8 @@ description:
     The same backup may restore every node of a new cluster.
 author:
   - esdb.cluster maintainers (@esdb)
+extends_documentation_fragment:
+  - esdb.cluster.database_paths
 attributes:
   check_mode:
     support: full
@@ -38,15 +40,6 @@ options:
       - The backup directory on the node, holding C(manifest.json), C(db/) and C(index/).
     type: path
     required: true
-  db_path:
-    description:
-      - The node's database directory (22.10's C(Db)).
-    type: path
-    default: /var/lib/eventstore
-  index_path:
-    description:
-      - The node's index directory (22.10's C(Index)); C(<db_path>/index) when not set, as in 22.10.
-    type: path
   force:
     description:
       - Restore into a O(db_path) or index directory that holds files. Its chunk files, its C(*.chk) files
@@ -135,6 +128,7 @@ import pwd
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.esdb.cluster.plugins.module_utils.db_backup import (
+    DATABASE_PATHS_SPEC,
     MANIFEST_NAME,
     check_paths,
     checkpoint_values,
@@ -221,8 +215,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             backup_dir=dict(type='path', required=True),
-            db_path=dict(type='path', default='/var/lib/eventstore'),
-            index_path=dict(type='path'),
+            **DATABASE_PATHS_SPEC,
             force=dict(type='bool', default=False),
             expected_cluster=dict(type='str'),
             expected_version=dict(type='str'),

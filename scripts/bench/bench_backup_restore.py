@@ -48,16 +48,6 @@ def module(name, args):
     return seconds, result
 
 
-def caught_up(cluster):
-    """The Followers, once each has the Leader's writer checkpoint (nothing acknowledged missing), else None."""
-    leader = cluster.agreed_leader()
-    if leader is None:
-        return None
-    position = leader.me()["writerCheckpoint"]
-    followers = [node for node in cluster.nodes if node is not leader]
-    return followers if all(node.me()["writerCheckpoint"] == position for node in followers) else None
-
-
 def write_and_back_up(root, events, run_index):
     """Steps 1 and 2: (writer, backup dir, backup figures). The source cluster is stopped on return."""
     cluster = Cluster(root / "source", HOSTS, settings=SETTINGS).start()
@@ -69,7 +59,7 @@ def write_and_back_up(root, events, run_index):
                  what=f"{events} acknowledged events")
         writer.stop()
         write_s = time.monotonic() - started
-        follower = wait_for(lambda: caught_up(cluster), timeout=60, what="followers caught up with the leader")[0]
+        follower = wait_for(cluster.caught_up_followers, timeout=60, what="followers caught up with the leader")[0]
         dest = root / "backup"
         seconds, result = module("db_backup", dict(
             db_path=str(follower.dir / "db"), dest=str(dest), cluster_name=CLUSTER, eventstore_version=VERSION,

@@ -12,9 +12,8 @@ import time
 
 import boto3
 import pytest
-import requests
 
-from ansible_collections.esdb.cluster.tests.lib.event_load import Writer, lost, verify
+from ansible_collections.esdb.cluster.tests.lib.event_load import HttpNode, Writer, lost, verify
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -60,18 +59,6 @@ def test_rerun_changes_nothing(demo):
     assert {h: r["changed"] for h, r in hosts.items() if r["changed"]} == {}, output[-6000:]
 
 
-class Node:  # pylint: disable=too-few-public-methods
-    """One demo node over HTTPS as the admin user, in the shape tests/lib/event_load.py writes through."""
-
-    def __init__(self, ip, ca_file, password):
-        self.ip, self.ca_file, self.auth = ip, ca_file, ("admin", password)
-
-    def request(self, method, path, **kwargs):
-        kwargs.setdefault("verify", self.ca_file)
-        kwargs.setdefault("auth", self.auth)
-        return requests.request(method, "https://%s:2113%s" % (self.ip, path), **kwargs)
-
-
 def demo_nodes():
     names = subprocess.run(["docker", "ps", "-q", "--filter", "label=esdb.twin.instance"],
                            capture_output=True, text=True, check=True).stdout.split()
@@ -81,7 +68,7 @@ def demo_nodes():
     ca_file = os.path.join(data_home, "esdb.cluster", "demo-pki", "esdb", "ca.crt")
     with open(os.path.join(ROOT, ".cache", "twin", "admin_password"), encoding="utf-8") as secret:
         password = secret.read().split()[0]
-    return [Node(ip, ca_file, password) for ip in ips]
+    return [HttpNode("%s:2113" % ip, "https", ca_file, ("admin", password)) for ip in ips]
 
 
 def write_events(nodes, prefix, count):

@@ -38,16 +38,6 @@ def snapshot(root):
     return dict((str(p), p.read_bytes()) for p in sorted(root.rglob('*')) if p.is_file())
 
 
-def caught_up(cluster):
-    """The Followers, once every one has the Leader's writer checkpoint (nothing acknowledged missing), else None."""
-    leader = cluster.agreed_leader()
-    if leader is None:
-        return None
-    position = leader.me()['writerCheckpoint']
-    followers = [node for node in cluster.nodes if node is not leader]
-    return followers if all(node.me()['writerCheckpoint'] == position for node in followers) else None
-
-
 def write_inventory(root, cluster, backup_dir, staging):
     """An inventory of the cluster's nodes, every host local, for the role's backup and restore entry points."""
     hosts = dict(('n%d' % i, {'eventstore_node_ip': node.ip, 'eventstore_config': {'Db': str(node.dir / 'db')}})
@@ -85,7 +75,7 @@ def backed_up(tmp_path_factory):
         writer = Writer(cluster.nodes, streams=4, prefix='backup').start()
         wait_for(lambda: writer.count >= 300, timeout=60, what='300 acknowledged events')
         writer.stop()
-        follower = wait_for(lambda: caught_up(cluster), timeout=30, what='caught-up followers')[0]
+        follower = wait_for(cluster.caught_up_followers, timeout=30, what='caught-up followers')[0]
         dest = tmp_path_factory.mktemp('staging') / 'backup'
         args = dict(db_path=str(follower.dir / 'db'), dest=str(dest), cluster_name='emu', eventstore_version='22.10.0',
                     node=follower.ip, source_address='%s:2113' % follower.ip)

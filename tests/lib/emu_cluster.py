@@ -165,3 +165,12 @@ class Cluster:
         if any(m["state"] != "Follower" for m in followers) or len(followers) != len(nodes) - 1:
             return None
         return next(node for node, m in zip(nodes, states) if m["instanceId"] == leader_id)
+
+    def caught_up_followers(self):
+        """The Followers, once each has the Leader's writer checkpoint (nothing acknowledged missing), else None."""
+        leader = self.agreed_leader()
+        if leader is None:
+            return None
+        position = leader.me()["writerCheckpoint"]
+        followers = [node for node in self.nodes if node is not leader]
+        return followers if all(node.me()["writerCheckpoint"] == position for node in followers) else None

@@ -7,7 +7,7 @@ next node after a short pause. Only 201 Created counts as acknowledged. The veri
 every node and reports acknowledged events that are missing or present more than once.
 
 Targets are objects with `request(method, path, **kwargs)` (returning a `requests` response) and `ip`, such as
-tests/lib/emu_cluster.Node.
+tests/lib/emu_cluster.Node or HttpNode (any node by address, for Docker-hosted clusters).
 """
 import json
 import threading
@@ -20,6 +20,20 @@ import requests
 EVENTS_JSON = "application/vnd.eventstore.events+json"
 ATOM_JSON = "application/vnd.eventstore.atom+json"
 PAGE = 100
+
+
+class HttpNode:  # pylint: disable=too-few-public-methods
+    """A node at host:port over http or https (verified with `ca`), as `auth` (user, password) when given."""
+
+    def __init__(self, address, scheme="https", ca=None, auth=None):
+        self.address, self.scheme, self.ca, self.auth = address, scheme, ca, auth
+        self.ip = address.rsplit(":", 1)[0]
+
+    def request(self, method, path, **kwargs):
+        kwargs.setdefault("timeout", 5)
+        kwargs.setdefault("verify", self.ca or False)
+        kwargs.setdefault("auth", self.auth)
+        return requests.request(method, "%s://%s%s" % (self.scheme, self.address, path), **kwargs)
 
 
 def append(node, stream, events, expected_version=None, headers=None, timeout=10):
@@ -139,5 +153,31 @@ def verify(nodes, acknowledged):
 
 
 def lost(report):
-    """True when any node misses or duplicates an acknowledged event."""
-    return any(entry["missing"] or entry["duplicated"] for entry in report.values())
+    """True when any node misses or duplicates an acknowledged event, or could not be read (settled_report)."""
+    return any(entry.get("error") or entry["missing"] or entry["duplicated"] for entry in report.values())
+
+
+def settled_report(nodes, acknowledged, timeout=60, pause=1.0):
+    """verify() repeated until no node misses or duplicates anything (followers catch up after an operation) or
+    `timeout` seconds pass; the last report, with a node that cannot be read reported as {"error": ...}."""
+    deadline = time.monotonic() + timeout
+    while True:
+        report = {}
+        for node in nodes:
+            try:
+                report.update(verify([node], acknowledged))
+            except (requests.RequestException, ValueError) as exc:
+                report[node.ip] = {"error": "%s: %s" % (type(exc).__name__, exc)}
+        if not lost(report) or time.monotonic() >= deadline:
+            return report
+        time.sleep(pause)
+
+
+def writes_summary(writer, report):
+    """What a test asserts about writes under an operation: acknowledged, per node missing/duplicated, outage."""
+    return {"acknowledged": writer.count, "attempts": writer.attempts, "retries": writer.retries, "errors": writer.errors,
+            "longest_write_outage_s": round(writer.longest_outage, 2),
+            "lost": lost(report),
+            "nodes": {ip: ({"error": entry["error"]} if "error" in entry else
+                           {"missing": len(entry["missing"]), "duplicated": len(entry["duplicated"]),
+                            "events": entry["events"]}) for ip, entry in report.items()}}

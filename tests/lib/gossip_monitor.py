@@ -26,6 +26,13 @@ cluster_verdict.evaluate each answering node's own member. Per sample:
   a handover several voters are out by design; outside one, two voters out means an operation
   took a second node down before the first was back.
 A leader change is a sample whose single Leader differs from the last one seen.
+
+With --write-events PREFIX it also writes events all along, as a retrying client does
+(tests/lib/event_load.py; AtomPub must be on), and when it stops it reads every acknowledged
+event back from every node of --verify-nodes (default: all), waiting up to --settle seconds for
+followers to catch up. The summary's "writes" then holds what was acknowledged, lost or
+duplicated per node, and the longest write outage. A secure cluster is written to as --user with
+the password in the environment variable ESDB_MONITOR_PASSWORD (never on the command line).
 """
 import argparse
 import json
@@ -42,6 +49,7 @@ from concurrent.futures import ThreadPoolExecutor
 try:
     from ansible_collections.esdb.cluster.plugins.module_utils.cluster_verdict import evaluate, quorum_size
     from ansible_collections.esdb.cluster.plugins.module_utils.gossip import GossipError, alive_leaders, parse_gossip, self_member
+    from ansible_collections.esdb.cluster.tests.lib.event_load import HttpNode, Writer, settled_report, writes_summary
 except ImportError as exc:  # run by path without the collection on the module path
     sys.exit("%s: run from the checkout with PYTHONPATH=.collections (`make bootstrap` creates .collections)" % exc)
 
@@ -163,6 +171,12 @@ def monitor(urls, cluster_size, period, duration, context, timeout, stop, stop_f
     return tally.summary(time.monotonic() - started)
 
 
+def http_nodes(args, addresses):
+    """event_load targets for the writer and the verifier, with the password from the environment."""
+    password = os.environ.get("ESDB_MONITOR_PASSWORD")
+    return [HttpNode(a, args.scheme, args.ca, (args.user, password) if password else None) for a in addresses]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("nodes", nargs="+", help="host:port of every node")
@@ -174,6 +188,12 @@ def main():
     parser.add_argument("--duration", type=float, default=0, help="seconds (default: until interrupted)")
     parser.add_argument("--stop-file", help="stop as soon as this file exists")
     parser.add_argument("--output", help="write the JSON summary here as well")
+    parser.add_argument("--write-events", metavar="PREFIX", help="write events to streams PREFIX-0..2 all along")
+    parser.add_argument("--write-pause", type=float, default=0.5,
+                        help="seconds between acknowledged writes (the twin's replicas catch up at a modelled rate)")
+    parser.add_argument("--verify-nodes", nargs="+", metavar="HOST:PORT", help="nodes that must hold every event")
+    parser.add_argument("--settle", type=float, default=60, help="seconds for followers to catch up at the end")
+    parser.add_argument("--user", default="admin", help="user to write as on a secure cluster")
     args = parser.parse_args()
     if args.ca and not os.path.isfile(args.ca):
         parser.error("--ca %s: no such file; give the cluster's CA certificate (PEM)" % args.ca)
@@ -184,8 +204,13 @@ def main():
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    writer = Writer(http_nodes(args, args.nodes), prefix=args.write_events, pause=args.write_pause).start() if args.write_events else None
     result = monitor(urls, args.cluster_size or len(urls), args.period, args.duration, context, args.timeout, stop,
                      args.stop_file)
+    if writer:
+        writer.stop()
+        report = settled_report(http_nodes(args, args.verify_nodes or args.nodes), writer.acknowledged, args.settle)
+        result["writes"] = writes_summary(writer, report)
     text = json.dumps(result, indent=2)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as f:
