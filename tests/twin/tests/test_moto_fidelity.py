@@ -13,6 +13,7 @@ FIDELITY = pathlib.Path(__file__).resolve().parents[1] / "ec2" / "moto_fidelity.
 def ec2(monkeypatch):
     from moto.ec2.models.instances import Instance  # pylint: disable=import-outside-toplevel
     monkeypatch.setattr(Instance, "terminate", Instance.terminate)  # undone after the test
+    monkeypatch.setattr(Instance, "prep_nics", Instance.prep_nics)
     spec = importlib.util.spec_from_file_location("moto_fidelity", FIDELITY)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -64,3 +65,29 @@ def test_interfaces_made_with_the_instance_still_go_with_it(ec2):
     client.terminate_instances(InstanceIds=[instance["InstanceId"]])
     left = client.describe_network_interfaces(Filters=[{"Name": "network-interface-id", "Values": [made]}])
     assert left["NetworkInterfaces"] == []
+
+
+def interface_ids(instance):
+    return [nic["NetworkInterfaceId"] for nic in instance["NetworkInterfaces"]]
+
+
+@pytest.mark.parametrize("spec, left_behind", [
+    (None, False),  # the primary interface EC2 makes from SubnetId alone
+    ({"DeviceIndex": 0}, False),
+    ({"DeviceIndex": 0, "DeleteOnTermination": False}, True),
+])
+def test_an_interface_the_launch_makes_goes_with_the_instance_unless_asked_to_stay(ec2, spec, left_behind):
+    client, fidelity = ec2
+    fidelity.apply()
+    vpc = client.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = client.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/24")["Subnet"]["SubnetId"]
+    launch = dict(ImageId="ami-12c6146b", MinCount=1, MaxCount=1)
+    if spec is None:
+        launch["SubnetId"] = subnet
+    else:
+        launch["NetworkInterfaces"] = [dict(spec, SubnetId=subnet)]
+    [instance] = client.run_instances(**launch)["Instances"]
+    client.terminate_instances(InstanceIds=[instance["InstanceId"]])
+    left = client.describe_network_interfaces(Filters=[
+        {"Name": "network-interface-id", "Values": interface_ids(instance)}])["NetworkInterfaces"]
+    assert [nic["Status"] for nic in left] == (["available"] if left_behind else [])
