@@ -27,6 +27,7 @@ class FilterModule(object):
         return {'ec2_cidr_problems': ec2_placement.cidr_problems,
                 'ec2_subnet_plan': ec2_subnet_plan,
                 'ec2_shrink_refusal': ec2_placement.shrink_refusal,
+                'ec2_replace_refusal': ec2_placement.replace_refusal,
                 'ec2_interface_plan': ec2_placement.interface_plan,
                 'ec2_live_node_indexes': ec2_live_node_indexes,
                 'ec2_architecture_problem': ec2_placement.architecture_problem}

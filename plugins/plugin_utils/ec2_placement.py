@@ -119,6 +119,38 @@ def shrink_refusal(instances, asked_size, cluster, size_given=True):
             % (cluster, current, asked, given, names, current))
 
 
+def replace_refusal(instances, node, cluster, size):
+    """Why `node` (named <cluster>-<index>) cannot be replaced now, or ''.
+
+    A replacement is launched at the node's index, on its own network interface, so no instance may hold
+    that index any more (pending, running, stopping or stopped: the host, and its data, still exist), and
+    every other node of the cluster must have one: one node is replaced at a time, while the others keep
+    quorum and the newcomer has a leader to catch up from.
+    """
+    prefix = "%s-" % cluster
+    text = str(node)
+    index = text[len(prefix):] if text.startswith(prefix) else ""
+    if not index.isdigit() or not 1 <= int(index) <= int(size):
+        return ("eventstore_replace_node must name one node of cluster %s as %s<index>, the index from 1 to %d, "
+                "not %r." % (cluster, prefix, int(size), node))
+    held = {}
+    for instance in instances:
+        value = str((instance.get("tags") or {}).get("eventstore_node_index", ""))
+        if value.isdigit():
+            state = (instance.get("state") or {}).get("name", "unknown")
+            held.setdefault(int(value), []).append("%s (%s)" % (instance["instance_id"], state))
+    if int(index) in held:
+        return ("Refusing to replace %s: its instance %s still exists, with its data. Replacing is for a node whose "
+                "instance is gone: restart a running node with playbooks/restart_node.yml, start a stopped one with "
+                "site.yml, or terminate the instance first." % (text, ", ".join(held[int(index)])))
+    missing = ["%s%d" % (prefix, i) for i in range(1, int(size) + 1) if i != int(index) and i not in held]
+    if missing:
+        return ("Refusing to replace %s while %s %s gone too: replace one node at a time, so that the others keep "
+                "the cluster's quorum and the newcomer has a leader to catch up from."
+                % (text, ", ".join(missing), "is" if len(missing) == 1 else "are"))
+    return ""
+
+
 def interface_plan(interfaces, instances, subnet_ids):
     """Which node interfaces to create, and which one each node index launches with.
 

@@ -10,6 +10,7 @@ import re
 import subprocess
 import time
 
+import boto3
 import pytest
 
 from ansible_collections.esdb.cluster.tests.lib.event_load import HttpNode, Writer, lost, verify
@@ -56,6 +57,71 @@ def test_rerun_changes_nothing(demo):
     hosts = recap(output)
     assert len(hosts) == 4, hosts
     assert {h: r["changed"] for h, r in hosts.items() if r["changed"]} == {}, output[-6000:]
+
+
+def twin_ec2():
+    with open(os.path.join(ROOT, ".cache", "twin", "ec2twin.json"), encoding="utf-8") as state_file:
+        state = json.load(state_file)
+    return boto3.client("ec2", endpoint_url=state["endpoint_url"], region_name=state["region"],
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def service_started_at(ip):
+    """When systemd last started eventstore on the demo node at `ip` (its container, found by address)."""
+    names = subprocess.run(["docker", "ps", "-q", "--filter", "label=esdb.twin.instance"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    for name in names:
+        address = subprocess.run(["docker", "inspect", "--format",
+                                  "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        if address == ip:
+            return subprocess.run(["docker", "exec", name, "systemctl", "show", "-p", "ActiveEnterTimestamp",
+                                   "eventstore"], capture_output=True, text=True, check=True).stdout.strip()
+    return None
+
+
+def test_a_node_whose_instance_is_gone_is_replaced_and_catches_up(demo, tmp_path):
+    """replace_node.yml refuses a node whose instance exists; once esdb-2's instance is terminated, it launches
+    the index again on its own interface, and the newcomer joins and holds every acknowledged event."""
+    assert demo[0] == 0, "the first run failed"
+    settings = tmp_path / "settings.json"  # the events API, as the seed article's configuration has it
+    settings.write_text(json.dumps({"eventstore_config": {"EnableAtomPubOverHttp": True}}))
+    rc, output = run("ansible-playbook", "playbooks/configure.yml", "-i", "inventories/local", "-e", "@%s" % settings)
+    assert rc == 0, output[-6000:]
+    before = write_events(demo_nodes(), "before-esdb-2-is-gone", 100)
+    replace = ("ansible-playbook", "playbooks/replace_node.yml", "-i", "inventories/local",
+               "-e", "eventstore_replace_node=esdb-2", "-e", "@%s" % settings)
+    rc, output = run(*replace)
+    assert rc != 0 and "Refusing to replace esdb-2: its instance" in " ".join(output.split()), output[-4000:]
+
+    ec2 = twin_ec2()
+    [old] = [i for r in ec2.describe_instances(Filters=[
+        {"Name": "tag:Name", "Values": ["esdb-2"]}, {"Name": "instance-state-name", "Values": ["running"]}])[
+        "Reservations"] for i in r["Instances"]]
+    ec2.terminate_instances(InstanceIds=[old["InstanceId"]])
+    deadline = time.monotonic() + 60
+    while len(demo_nodes()) != 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    survivors = demo_nodes()
+    assert len(survivors) == 2, "the twin did not remove the terminated instance's container"
+    started = {node.ip: service_started_at(node.ip) for node in survivors}
+    during = write_events(survivors, "while-esdb-2-is-gone", 100)
+
+    started_replace = time.monotonic()
+    rc, output = run(*replace)
+    assert rc == 0, output[-6000:]
+    print("replace_node.yml took %.1f s" % (time.monotonic() - started_replace))
+    nodes = demo_nodes()
+    assert len(nodes) == 3
+    [new] = [i for r in ec2.describe_instances(Filters=[
+        {"Name": "tag:Name", "Values": ["esdb-2"]}, {"Name": "instance-state-name", "Values": ["running"]}])[
+        "Reservations"] for i in r["Instances"]]
+    assert new["InstanceId"] != old["InstanceId"]
+    assert new["PrivateIpAddress"] == old["PrivateIpAddress"], "the newcomer must keep the node's address"
+    # Same address, so the others' configuration is unchanged: none of them restarted.
+    assert {node.ip: service_started_at(node.ip) for node in survivors} == started
+    report = verify(nodes, dict(before, **during))
+    assert not lost(report), report
 
 
 def demo_nodes():

@@ -25,6 +25,8 @@ VENV_BIN = REPO_ROOT / ".venv" / "bin"
 # ansible-playbook and friends: .venv's, or another ansible-core release's (scripts/core_matrix.py).
 TOOLS_BIN = Path(os.environ.get("ESDB_VENV_BIN") or VENV_BIN)
 COLLECTIONS_PATH = REPO_ROOT / ".collections"
+# The twin's fixes to moto's EC2, where it differs from EC2 in ways the collection can observe.
+MOTO_FIDELITY = REPO_ROOT / "tests" / "twin" / "ec2" / "moto_fidelity.py"
 
 DUMMY_AWS_ENV = {
     # Any request that is not for loopback goes to a closed port instead of the internet.
@@ -46,11 +48,15 @@ LEAKY_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_
 # Runs moto in-process so SSM parameters under /aws/service/ (which PutParameter refuses, as AWS does) can be
 # seeded as the public ones Canonical publishes.
 SEEDED_SERVER = """
-import datetime, json, sys, threading
+import datetime, importlib.util, json, sys, threading
 from moto.server import ThreadedMotoServer
 from moto.ssm.models import Parameter, ssm_backends
 
 port, seeds = int(sys.argv[1]), json.loads(sys.argv[2])
+fidelity = importlib.util.spec_from_file_location("moto_fidelity", sys.argv[3])
+module = importlib.util.module_from_spec(fidelity)
+fidelity.loader.exec_module(module)
+module.apply()
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
 server.start()
 for region, name, value in seeds:
@@ -88,7 +94,7 @@ class MotoEndpoint:
     def __enter__(self):
         env = {**os.environ, **DUMMY_AWS_ENV, "MOTO_RECORDER_FILEPATH": str(self._recording)}
         self._process = subprocess.Popen([str(VENV_BIN / "python"), "-c", SEEDED_SERVER, str(self.port),
-                                          json.dumps(self.ssm_parameters)],
+                                          json.dumps(self.ssm_parameters), str(MOTO_FIDELITY)],
                                          env=env, cwd=self._workdir.name,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30

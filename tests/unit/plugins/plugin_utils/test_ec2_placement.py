@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.esdb.cluster.plugins.plugin_utils.ec2_placement import (
-    architecture_problem, cidr_problems, interface_plan, shrink_refusal, subnet_is_public, subnet_plan)
+    architecture_problem, cidr_problems, interface_plan, replace_refusal, shrink_refusal, subnet_is_public, subnet_plan)
 
 CIDR_CASES = [
     (["203.0.113.0/24", "10.0.0.5/32"], False, []),
@@ -137,3 +137,34 @@ def test_interface_plan_creates_only_for_nodes_without_instance_or_free_interfac
 ])
 def test_architecture_problem(architectures, expected):
     assert architecture_problem("m6g.large", architectures) == expected
+
+
+def live(index, state="running", instance_id=None):
+    return dict(node(index, instance_id), state={"name": state})
+
+
+def test_a_node_whose_instance_is_gone_may_be_replaced():
+    assert replace_refusal([live(1), live(3)], "esdb-2", "esdb", 3) == ""
+    assert replace_refusal([live(i) for i in (1, 2, 4, 5)], "esdb-3", "esdb", 5) == ""
+
+
+@pytest.mark.parametrize("state", ["pending", "running", "stopping", "stopped"])
+def test_a_node_whose_instance_exists_is_not_replaced(state):
+    assert replace_refusal([live(1), live(2, state), live(3)], "esdb-2", "esdb", 3) == (
+        "Refusing to replace esdb-2: its instance i-2 (%s) still exists, with its data. Replacing is for a node "
+        "whose instance is gone: restart a running node with playbooks/restart_node.yml, start a stopped one with "
+        "site.yml, or terminate the instance first." % state)
+
+
+def test_one_node_is_replaced_at_a_time():
+    assert replace_refusal([live(1)], "esdb-2", "esdb", 3) == (
+        "Refusing to replace esdb-2 while esdb-3 is gone too: replace one node at a time, so that the others keep "
+        "the cluster's quorum and the newcomer has a leader to catch up from.")
+    assert "while esdb-3, esdb-4 are gone too" in replace_refusal([live(1), live(5)], "esdb-2", "esdb", 5)
+
+
+@pytest.mark.parametrize("name", ["esdb-0", "esdb-4", "esdb-", "esdb-x", "other-2", "2", None, "esdb-2 "])
+def test_a_name_that_is_not_a_node_of_the_cluster_is_refused(name):
+    assert replace_refusal([live(1), live(3)], name, "esdb", 3) == (
+        "eventstore_replace_node must name one node of cluster esdb as esdb-<index>, the index from 1 to 3, "
+        "not %r." % name)
