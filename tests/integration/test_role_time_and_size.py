@@ -121,7 +121,7 @@ def test_chrony_sources_file_lists_each_server_preferred_and_polled_every_16_s()
 
 
 # The verify entry point against three insecure emulator nodes on loopback (one clock, so a tiny skew).
-SKEW_HOSTS = ["127.0.20.61", "127.0.20.62", "127.0.20.63"]
+SKEW_HOSTS = ["127.0.20.71", "127.0.20.72", "127.0.20.73"]
 insecure_cluster = cluster_fixture(SKEW_HOSTS, "Insecure")
 
 
@@ -137,4 +137,4 @@ def test_verify_shows_the_largest_clock_skew_and_its_limit(tmp_path, insecure_cl
     rc, output = verify(tmp_path, limit)
     assert rc == 0, output[-3000:]
     line = next(line for line in output.splitlines() if '"Clock skew: ' in line)
-    assert " ahead of 127.0.20.6" in line and "(at least 0.000 s" in line and line.rstrip('",').endswith(shown), line
+    assert " ahead of 127.0.20.7" in line and "(at least 0.000 s" in line and line.rstrip('",').endswith(shown), line
