@@ -57,7 +57,7 @@ twin: bootstrap ## pytest tests of the local twin (emulator, package, repository
 	$(VENV)/pytest -q tests/twin/tests
 
 integration: bootstrap docker ## pytest integration tests (collection build, moto, emulators)
-	$(VENV)/pytest -q tests/integration
+	@$(VENV)/python scripts/run_tests.py --only integration
 
 molecule: bootstrap docker images ## every Molecule scenario in MOLECULE_SCENARIOS
 	@for s in $(MOLECULE_SCENARIOS); do $(VENV)/molecule test -s $$s || exit 1; done

@@ -20,6 +20,7 @@ LONGEST_FIRST = (
     "test_provision.py",  # about 250-350 s
     "test_role_time_and_size.py",
     "test_db_backup_emulators.py",
+    "test_backup_s3.py",
     "test_role_preflight.py",
     "test_provision_bad_input.py",
     "test_provision_bastion.py",
