@@ -43,10 +43,9 @@ def stages(molecule_scenarios, extra):
     yield "mutation", [os.path.join(VENV_BIN, "python"), "scripts/mutation.py", "--bounded"]
     yield "core-matrix", [os.path.join(VENV_BIN, "python"), "scripts/core_matrix.py"]
     yield "twin", pytest("tests/twin/tests")
-    # Two workers, each file on one of them (its clusters and moto servers use addresses no other file
-    # uses), the longest files first (tests/integration/conftest.py; --no-loadscope-reorder keeps that
-    # order): much of this stage waits on ansible-playbook, Molecule and emulator gossip.
-    yield "integration", pytest("-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", "tests/integration")
+    # One file at a time: on two workers (pytest-xdist, -n 2 --dist loadfile) the stage took 710 s
+    # instead of about 970 s, but the gossip monitor's sampling test missed a leader change under the load.
+    yield "integration", pytest("tests/integration")
     for scenario in molecule_scenarios:
         yield "molecule:" + scenario, molecule(scenario)
     yield "e2e", pytest("tests/e2e")

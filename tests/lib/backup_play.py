@@ -44,7 +44,10 @@ def run_playbook(inventory, name, extra=None, env=None):
     command = [str(REPO / '.venv/bin/ansible-playbook'), '-i', str(inventory), str(REPO / 'playbooks' / (name + '.yml'))]
     if extra:
         command += ['-e', json.dumps(extra)]
-    result = subprocess.run(command, cwd=REPO, env=env or environment(), capture_output=True, text=True, check=False)
+    # Every host here is this machine, so the hosts' copies to "their" staging directory land in one place:
+    # one host at a time, as separate machines would never race on it.
+    env = dict(env or environment(), ANSIBLE_FORKS='1')
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     return result.returncode, result.stdout + result.stderr
 
 
