@@ -1,13 +1,13 @@
-"""How this directory's tests can share two pytest-xdist workers: whole files, the longest first.
+"""How this directory's tests share two pytest-xdist workers: whole files, the longest first.
 
-`make test` runs this stage one file at a time (on two workers a timing test of the gossip monitor
-missed a leader change under the load). Run by hand with `-n 2 --dist loadfile --no-loadscope-reorder`,
-each file stays on one worker (its module-scoped clusters and moto servers start once), and files are
-handed out in collection
-order, so the longest start first and no long file runs alone at the end while the other worker idles.
-Files that name the same emulator address (127.0.x.y, not moto's 127.0.0.1 with its free ports) would
-clash when run side by side, so they are kept together on one worker, one after the other. The order
-changes nothing else: every file builds the state it needs.
+`make test` runs the stage with `-n 2 --dist loadfile --no-loadscope-reorder`: each file stays on one
+worker (its module-scoped clusters and moto servers start once), and files are handed out in
+collection order, so the longest start first and no long file runs alone at the end while the other
+worker idles. Files that name the same emulator address (127.0.x.y, not moto's 127.0.0.1 with its free
+ports) would clash when run side by side, so they are kept together on one worker, one after the
+other. The order changes nothing else: every file builds the state it needs. Tests that count what
+happened in a time window wait for what they count (the gossip monitor's samples, a node's state),
+so the other worker's load slows them down instead of failing them.
 """
 import pathlib
 import re

@@ -98,15 +98,34 @@ def test_without_the_voter_count_two_voters_out_is_not_judged():
     assert tally.summary(0.2)["samples_two_voters_out_outside_handover"] is None
 
 
+class Rounds(threading.Event):
+    """The monitor's stop event, counting the rounds it starts (it asks is_set() once before each)."""
+
+    def __init__(self):
+        super().__init__()
+        self.started = 0
+
+    def is_set(self):
+        self.started += 1
+        return super().is_set()
+
+
 class Watch:
     def __init__(self, cluster):
-        self.stop, self.result = threading.Event(), {}
+        self.stop, self.result = Rounds(), {}
         urls = ["http://%s/gossip" % n for n in cluster.nodes()]
         self.thread = threading.Thread(target=lambda: self.result.update(
             gossip_monitor.monitor(urls, 3, 0.1, 0, None, 0.5, self.stop)))
         self.thread.start()
 
+    def sample(self, rounds=1):
+        """Returns once the monitor has taken `rounds` whole samples that began after this call, however
+        slowly a loaded machine lets it sample."""
+        start = self.stop.started
+        wait(lambda: self.stop.started >= start + rounds + 1, "%d more monitor samples" % rounds)
+
     def finish(self):
+        self.sample()
         self.stop.set()
         self.thread.join()
         return self.result
@@ -172,7 +191,7 @@ def test_two_nodes_down_is_counted_as_no_quorum(cluster):
     watch = Watch(cluster)
     cluster.stop(HOSTS[1])
     cluster.stop(HOSTS[2])
-    time.sleep(1.0)
+    watch.sample(5)
     summary = watch.finish()
     cluster.start(HOSTS[1])
     cluster.start(HOSTS[2])
