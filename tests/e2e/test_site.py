@@ -66,18 +66,30 @@ def twin_ec2():
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def service_started_at(ip):
-    """When systemd last started eventstore on the demo node at `ip` (its container, found by address)."""
+def twin_instances(ec2, *states, name=None):
+    """The twin's instances in these states (optionally only the one tagged Name=name)."""
+    filters = [{"Name": "instance-state-name", "Values": list(states)}]
+    if name:
+        filters.append({"Name": "tag:Name", "Values": [name]})
+    return [i for r in ec2.describe_instances(Filters=filters)["Reservations"] for i in r["Instances"]]
+
+
+def node_containers():
+    """{private IP: container id} of the twin's running instances."""
     names = subprocess.run(["docker", "ps", "-q", "--filter", "label=esdb.twin.instance"],
                            capture_output=True, text=True, check=True).stdout.split()
-    for name in names:
-        address = subprocess.run(["docker", "inspect", "--format",
-                                  "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name],
-                                 capture_output=True, text=True, check=True).stdout.strip()
-        if address == ip:
-            return subprocess.run(["docker", "exec", name, "systemctl", "show", "-p", "ActiveEnterTimestamp",
-                                   "eventstore"], capture_output=True, text=True, check=True).stdout.strip()
-    return None
+    if not names:
+        return {}
+    lines = subprocess.run(["docker", "inspect", "--format",
+                            "{{.Id}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", *names],
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    return {address: name for name, _, address in (line.partition(" ") for line in lines) if address}
+
+
+def service_started_at(ip):
+    """When systemd last started eventstore on the demo node at `ip`."""
+    return subprocess.run(["docker", "exec", node_containers()[ip], "systemctl", "show", "-p", "ActiveEnterTimestamp",
+                           "eventstore"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def test_a_node_whose_instance_is_gone_is_replaced_and_catches_up(demo, tmp_path):
@@ -95,9 +107,7 @@ def test_a_node_whose_instance_is_gone_is_replaced_and_catches_up(demo, tmp_path
     assert rc != 0 and "Refusing to replace esdb-2: its instance" in " ".join(output.split()), output[-4000:]
 
     ec2 = twin_ec2()
-    [old] = [i for r in ec2.describe_instances(Filters=[
-        {"Name": "tag:Name", "Values": ["esdb-2"]}, {"Name": "instance-state-name", "Values": ["running"]}])[
-        "Reservations"] for i in r["Instances"]]
+    [old] = twin_instances(ec2, "running", name="esdb-2")
     ec2.terminate_instances(InstanceIds=[old["InstanceId"]])
     deadline = time.monotonic() + 60
     while len(demo_nodes()) != 2 and time.monotonic() < deadline:
@@ -113,9 +123,7 @@ def test_a_node_whose_instance_is_gone_is_replaced_and_catches_up(demo, tmp_path
     print("replace_node.yml took %.1f s" % (time.monotonic() - started_replace))
     nodes = demo_nodes()
     assert len(nodes) == 3
-    [new] = [i for r in ec2.describe_instances(Filters=[
-        {"Name": "tag:Name", "Values": ["esdb-2"]}, {"Name": "instance-state-name", "Values": ["running"]}])[
-        "Reservations"] for i in r["Instances"]]
+    [new] = twin_instances(ec2, "running", name="esdb-2")
     assert new["InstanceId"] != old["InstanceId"]
     assert new["PrivateIpAddress"] == old["PrivateIpAddress"], "the newcomer must keep the node's address"
     # Same address, so the others' configuration is unchanged: none of them restarted.
@@ -125,10 +133,7 @@ def test_a_node_whose_instance_is_gone_is_replaced_and_catches_up(demo, tmp_path
 
 
 def demo_nodes():
-    names = subprocess.run(["docker", "ps", "-q", "--filter", "label=esdb.twin.instance"],
-                           capture_output=True, text=True, check=True).stdout.split()
-    ips = sorted(subprocess.run(["docker", "inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-                                *names], capture_output=True, text=True, check=True).stdout.split())
+    ips = sorted(node_containers())
     data_home = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
     ca_file = os.path.join(data_home, "esdb.cluster", "demo-pki", "esdb", "ca.crt")
     with open(os.path.join(ROOT, ".cache", "twin", "admin_password"), encoding="utf-8") as secret:
@@ -146,9 +151,11 @@ def write_events(nodes, prefix, count):
     return writer.acknowledged
 
 
-def test_backup_then_restore_brings_back_exactly_the_acknowledged_events(demo, tmp_path):
-    """Backup from a Follower while the cluster runs; a restore refuses running nodes, and with force puts every
-    node back at the backup: each event acknowledged before it once on every node, none written after it."""
+def test_backup_teardown_and_restore_onto_a_new_cluster_bring_back_exactly_the_acknowledged_events(demo, tmp_path):
+    """Backup from a Follower while the cluster runs; a restore refuses running nodes. The cluster is then torn
+    down (its instances and their disks are gone) and site.yml builds a new one; a forced restore puts every new
+    node at the backup: each event acknowledged before it once on every node, none written after it or to the
+    new cluster."""
     assert demo[0] == 0, "the first run failed"
     atompub = tmp_path / "atompub.json"  # the events API, as the seed article's configuration has it
     atompub.write_text(json.dumps({"eventstore_config": {"EnableAtomPubOverHttp": True}}))
@@ -159,9 +166,11 @@ def test_backup_then_restore_brings_back_exactly_the_acknowledged_events(demo, t
     before = write_events(nodes, "before-backup", 300)
 
     backups = tmp_path / "backups"
+    started = time.monotonic()
     rc, output = run("ansible-playbook", "playbooks/backup.yml", "-i", "inventories/local",
                      "-e", "eventstore_backup_dir=%s" % backups, "-e", "@%s" % atompub)
     assert rc == 0, output[-6000:]
+    print("backup.yml took %.1f s" % (time.monotonic() - started))
     taken = sorted((backups / "esdb").iterdir())
     assert len(taken) == 1 and (taken[0] / "manifest.json").is_file(), taken
     after = write_events(nodes, "after-backup", 50)
@@ -172,13 +181,27 @@ def test_backup_then_restore_brings_back_exactly_the_acknowledged_events(demo, t
     assert rc != 0 and "Refusing to restore: EventStoreDB runs on" in output, output[-6000:]
     assert not lost(verify(nodes, after)), "a refused restore changed the data"
 
+    rc, output = run("ansible-playbook", "playbooks/teardown.yml", "-i", "inventories/local",
+                     "-e", "eventstore_teardown_confirm=esdb")
+    assert rc == 0, output[-6000:]
+    assert twin_instances(twin_ec2(), "running", "pending", "stopping", "stopped") == []
+    rc, output = run("ansible-playbook", "site.yml", "-i", "inventories/local", "-e", "@%s" % atompub)
+    assert rc == 0, output[-6000:]
+    nodes = demo_nodes()
+    assert len(nodes) == 3
+    assert lost(verify(nodes, before)), "the new cluster cannot hold the old one's events before the restore"
+    fresh = write_events(nodes, "new-cluster", 20)
+
+    started = time.monotonic()
     rc, output = run(*restore, "-e", "eventstore_restore_force=true")
     assert rc == 0, output[-6000:]
+    print("restore.yml took %.1f s" % (time.monotonic() - started))
     report = verify(nodes, before)
     assert not lost(report), report
     assert all(entry["events"] == sum(len(ids) for ids in before.values()) for entry in report.values()), report
-    gone = verify(nodes, after)
-    assert all(len(entry["missing"]) == sum(len(ids) for ids in after.values()) for entry in gone.values()), gone
+    for written in (after, fresh):
+        gone = verify(nodes, written)
+        assert all(len(entry["missing"]) == sum(len(ids) for ids in written.values()) for entry in gone.values()), gone
 
 
 def test_demo_down_removes_everything(demo):
