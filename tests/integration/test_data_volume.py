@@ -291,6 +291,11 @@ def test_the_role_makes_a_filesystem_only_on_an_empty_device_and_plans_the_mount
     assert rc != 0
     assert "%s is not a block device on localhost" % (tmp_path / "absent") in " ".join(out.split()), out
 
+    # a volume id that is not one is named, with the fix
+    rc, out = role_tasks(tmp_path, "data_volume_filesystem", "", eventstore_data_volume_id="snap-0123")[:2]
+    assert rc != 0
+    assert "eventstore_data_volume_id 'snap-0123' is not an EBS volume id (vol-...)" in " ".join(out.split()), out
+
     # the whole file in check mode: the planned mount and fstab entry, nothing else
     rc, out = role_tasks(tmp_path, "data_volume", device, "--check", "-v")[:2]
     assert rc == 0, out
