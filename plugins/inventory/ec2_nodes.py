@@ -14,6 +14,8 @@ description:
   - Every node joins the group C(eventstore) and the group C(eventstore_<cluster>); characters
     that are not letters, digits or C(_) in the cluster name become C(_).
   - Host names default to the C(Name) tag (C(esdb-1), C(esdb-2), ...); C(ansible_host) defaults to the private IP.
+  - C(eventstore_data_volume_id) is the id of the EBS volume attached as C(/dev/sdf), the node's dedicated data
+    volume when provisioning gave it one (C(eventstore_data_volume_size)), else an empty string.
   - All regions are queried at the same time, one paginated DescribeInstances call per region.
   - No matching instance is not an error; the groups are then empty.
   - Needs only the C(ec2:DescribeInstances) permission.

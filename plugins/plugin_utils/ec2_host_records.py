@@ -34,6 +34,8 @@ ADDRESS_SOURCES = {
 # The only DescribeInstances fields the hosts need; also what the cache keeps.
 KEPT_FIELDS = ("InstanceId", "InstanceType", "PrivateIpAddress", "PublicIpAddress",
                "PrivateDnsName", "PublicDnsName", "Tags")
+# The device name provisioning attaches a node's dedicated data volume as (playbooks/tasks/provision_data_volumes.yml).
+DATA_VOLUME_DEVICE = "/dev/sdf"
 
 
 # Host names: what DNS and Ansible patterns take safely. Tag values: no template markers, no control characters.
@@ -72,7 +74,18 @@ def slim_instance(instance, region):
     slim["AvailabilityZone"] = instance.get("Placement", {}).get("AvailabilityZone")
     slim["State"] = instance.get("State", {}).get("Name")
     slim["Region"] = region
+    data_volume = data_volume_id(instance)
+    if data_volume:
+        slim["DataVolumeId"] = data_volume
     return slim
+
+
+def data_volume_id(instance):
+    """The id of the EBS volume attached at the data volume device, or None."""
+    for mapping in instance.get("BlockDeviceMappings") or []:
+        if mapping.get("DeviceName") == DATA_VOLUME_DEVICE:
+            return (mapping.get("Ebs") or {}).get("VolumeId")
+    return None
 
 
 def tag_dict(instance):
@@ -112,6 +125,7 @@ def host_vars(instance, tags, tag_key, ansible_host_from, tags_variable="tags"):
         "region": instance.get("Region"),
         "eventstore_cluster": tags.get(tag_key),
         "eventstore_node_index": node_index(tags.get(NODE_INDEX_TAG)),
+        "eventstore_data_volume_id": instance.get("DataVolumeId") or "",
         tags_variable: tags,
     }
     address = instance.get(ADDRESS_SOURCES[ansible_host_from])

@@ -16,6 +16,8 @@ CREATED = {  # action -> the ARN type it creates (the AWS Service Authorization 
     "ec2:RunInstances": ["instance", "volume"],
     "ec2:CreateSecurityGroup": ["security-group"],
     "ec2:CreateNetworkInterface": ["network-interface"],
+    "ec2:CreateVolume": ["volume"],
+    "ec2:CreateSnapshot": ["snapshot"],
 }
 TAGS = ("aws:RequestTag/eventstore_cluster", "aws:RequestTag/eventstore_bastion")
 
@@ -49,9 +51,18 @@ def test_a_create_action_makes_only_tagged_resources(action, arn_type):
     ("ec2:RunInstances", "subnet"), ("ec2:RunInstances", "security-group"), ("ec2:RunInstances", "image"),
     ("ec2:RunInstances", "network-interface"), ("ec2:CreateNetworkInterface", "subnet"),
     ("ec2:CreateNetworkInterface", "security-group"), ("ec2:CreateSecurityGroup", "vpc"),
+    ("ec2:CreateSnapshot", "volume"),
 ])
 def test_a_create_action_may_use_the_existing_resources_it_needs(action, arn_type):
     assert grants(action, arn_type), "%s cannot use an existing %s" % (action, arn_type)
+
+
+def test_only_the_clusters_own_volumes_are_snapshotted():
+    statements = grants("ec2:CreateSnapshot", "volume")
+    assert statements
+    for statement in statements:
+        keys = [key for operator in statement.get("Condition", {}).values() for key in operator]
+        assert "aws:ResourceTag/eventstore_cluster" in keys, statement["Sid"]
 
 
 def test_no_statement_allows_every_resource_for_a_create_or_destructive_action():

@@ -70,6 +70,13 @@ PROVISION_CASES = {
     "open client cidr typo": (
         {"eventstore_client_cidrs": ["0.0.0.0/33"]},
         ["eventstore_client_cidrs: '0.0.0.0/33' is not a CIDR block"]),
+    "data volume size that is not a number": (
+        {"eventstore_data_volume_size": "100G"},
+        ["eventstore_data_volume_size '100G' is not a size in GiB: use 0 (no dedicated data volume) or a whole number "
+         "from 1 to 16384 (gp3), e.g. eventstore_data_volume_size=100"]),
+    "data volume size too large": (
+        {"eventstore_data_volume_size": 20000},
+        ["eventstore_data_volume_size '20000' is not a size in GiB"]),
     "graviton instance type": (
         {"eventstore_instance_type": "m6g.large"},
         ["eventstore_instance_type m6g.large is arm64 only: the EventStoreDB 22.10 package is built for amd64"]),

@@ -123,6 +123,7 @@ def test_every_host_variable_is_set_from_its_field():
         "region": "eu-west-1",
         "eventstore_cluster": "esdb",
         "eventstore_node_index": 2,
+        "eventstore_data_volume_id": "",
         "ec2_tags": {"eventstore_cluster": "esdb", "eventstore_node_index": "2", "Name": "esdb-2"},
         "ansible_host": "ec2-203-0-113-5.example",
     }}]
@@ -182,6 +183,21 @@ def test_unknown_choice_messages_list_the_choices(option, message):
     with pytest.raises(ValueError) as caught:
         build_hosts([], **option)
     assert str(caught.value) == message
+
+
+def test_the_volume_at_the_data_device_becomes_the_data_volume_id_host_var():
+    raw = {"InstanceId": "i-1", "PrivateIpAddress": "10.0.0.1", "Tags": [{"Key": "eventstore_cluster", "Value": "esdb"}],
+           "BlockDeviceMappings": [
+               {"DeviceName": "/dev/sda1", "Ebs": {"VolumeId": "vol-root", "AttachTime": datetime.datetime(2026, 1, 1)}},
+               {"DeviceName": "/dev/sdf", "Ebs": {"VolumeId": "vol-data", "AttachTime": datetime.datetime(2026, 1, 1)}}]}
+    slim = slim_instance(raw, "eu-west-1")
+    assert slim["DataVolumeId"] == "vol-data" and "BlockDeviceMappings" not in slim
+    json.dumps(slim)
+    [host], _warnings = build_hosts([slim])
+    assert host["vars"]["eventstore_data_volume_id"] == "vol-data"
+    raw["BlockDeviceMappings"] = raw["BlockDeviceMappings"][:1]
+    [host], _warnings = build_hosts([slim_instance(raw, "eu-west-1")])
+    assert host["vars"]["eventstore_data_volume_id"] == ""
 
 
 def test_slim_instance_without_placement_or_state():
