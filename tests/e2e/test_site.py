@@ -83,7 +83,8 @@ def node_containers():
     lines = subprocess.run(["docker", "inspect", "--format",
                             "{{.Id}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", *names],
                            capture_output=True, text=True, check=True).stdout.splitlines()
-    return {address: name for name, _, address in (line.partition(" ") for line in lines) if address}
+    pairs = (line.split(" ", 1) for line in lines)
+    return {pair[1]: pair[0] for pair in pairs if len(pair) == 2 and pair[1]}
 
 
 def service_started_at(ip):
