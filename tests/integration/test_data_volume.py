@@ -3,10 +3,6 @@
 moto keeps volumes, attachments, tags and snapshots as EC2 does, but no block device appears anywhere:
 what the role does with the volume on a node is tested with a file standing in for it (see
 docs/operations.md, "Snapshots of the data volume (AWS)").
-
-One fidelity fix on top of the twin's (tests/twin/ec2/moto_fidelity.py), applied here only: EC2's
-DescribeVolumes answers SnapshotId "" for a volume not made from a snapshot (AWS CLI reference,
-describe-volumes, example 1), where moto leaves the field out, which amazon.aws.ec2_vol_info does not survive.
 """
 
 import fnmatch
@@ -18,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.esdb.cluster.tests.lib import aws_moto
 from ansible_collections.esdb.cluster.tests.lib.aws_moto import (
     MotoEndpoint, ansible_env, json_document, run, write_plugin_config)
 from ansible_collections.esdb.cluster.tests.lib.backup_play import write_inventory
@@ -36,47 +31,15 @@ DESTRUCTIVE = ("ec2:TerminateInstances", "ec2:DeleteVolume", "ec2:AttachVolume",
                "ec2:ModifyInstanceAttribute", "ec2:DeleteTags")
 
 
-VOLUME_FIDELITY = """
-import importlib.util
-
-
-def apply():
-    spec = importlib.util.spec_from_file_location("moto_fidelity", %r)
-    twin = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(twin)
-    twin.apply()
-    from moto.ec2.models.elastic_block_store import Volume
-
-    moto_init = Volume.__init__
-
-    def __init__(self, *args, **kwargs):
-        moto_init(self, *args, **kwargs)
-        if self.snapshot_id is None:
-            self.snapshot_id = ""
-
-    Volume.__init__ = __init__
-"""
-
-
 @pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    fidelity = tmp_path_factory.mktemp("fidelity") / "volume_fidelity.py"
-    fidelity.write_text(VOLUME_FIDELITY % str(aws_moto.MOTO_FIDELITY))
-    twin_fidelity, aws_moto.MOTO_FIDELITY = aws_moto.MOTO_FIDELITY, fidelity
-    endpoint = MotoEndpoint(ssm_parameters=[(REGION, UBUNTU_PARAMETER, AMI)])
-    try:
-        endpoint.__enter__()
-    finally:
-        aws_moto.MOTO_FIDELITY = twin_fidelity
-    try:
+def moto():
+    with MotoEndpoint(ssm_parameters=[(REGION, UBUNTU_PARAMETER, AMI)]) as endpoint:
         ec2 = endpoint.ec2(REGION)
         vpc = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
         subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
                    for cidr, zone in (("10.42.0.0/24", REGION + "a"), ("10.42.1.0/24", REGION + "b"))]
         endpoint.fixture = {"ec2": ec2, "subnets": subnets}
         yield endpoint
-    finally:
-        endpoint.__exit__(None, None, None)
 
 
 def cluster_vars(moto, cluster, **overrides):

@@ -9,6 +9,9 @@
   request says DeleteOnTermination false (the console and API default for the primary interface is
   true; EC2 API reference, InstanceNetworkInterfaceSpecification). moto defaults it to false, which
   with the fix above would leave such interfaces behind after a teardown.
+- Describing volumes: EC2 answers SnapshotId "" for a volume not made from a snapshot (AWS CLI
+  reference, describe-volumes, example 1); moto leaves the field out, which amazon.aws.ec2_vol_info
+  does not survive.
 
 Run as a script, it is moto_server with these fixes: python moto_fidelity.py -H 127.0.0.1 -p PORT
 """
@@ -17,10 +20,18 @@ import sys
 
 def apply():
     """Patch moto's EC2 model in this process (once)."""
+    from moto.ec2.models.elastic_block_store import Volume  # pylint: disable=import-outside-toplevel
     from moto.ec2.models.instances import Instance  # pylint: disable=import-outside-toplevel
 
     if getattr(Instance.terminate, "esdb_twin", False):
         return
+    moto_volume_init = Volume.__init__
+
+    def volume_init(self, *args, **kwargs):
+        moto_volume_init(self, *args, **kwargs)
+        if self.snapshot_id is None:
+            self.snapshot_id = ""
+
     moto_terminate, moto_prep_nics = Instance.terminate, Instance.prep_nics
 
     def prep_nics(self, nic_spec, *args, **kwargs):
@@ -47,6 +58,7 @@ def apply():
 
     terminate.esdb_twin = True
     Instance.terminate, Instance.prep_nics = terminate, prep_nics
+    Volume.__init__ = volume_init
 
 
 if __name__ == "__main__":

@@ -11,9 +11,11 @@ FIDELITY = pathlib.Path(__file__).resolve().parents[1] / "ec2" / "moto_fidelity.
 
 @pytest.fixture
 def ec2(monkeypatch):
+    from moto.ec2.models.elastic_block_store import Volume  # pylint: disable=import-outside-toplevel
     from moto.ec2.models.instances import Instance  # pylint: disable=import-outside-toplevel
     monkeypatch.setattr(Instance, "terminate", Instance.terminate)  # undone after the test
     monkeypatch.setattr(Instance, "prep_nics", Instance.prep_nics)
+    monkeypatch.setattr(Volume, "__init__", Volume.__init__)
     spec = importlib.util.spec_from_file_location("moto_fidelity", FIDELITY)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -91,3 +93,15 @@ def test_an_interface_the_launch_makes_goes_with_the_instance_unless_asked_to_st
     left = client.describe_network_interfaces(Filters=[
         {"Name": "network-interface-id", "Values": interface_ids(instance)}])["NetworkInterfaces"]
     assert [nic["Status"] for nic in left] == (["available"] if left_behind else [])
+
+
+def test_a_volume_not_made_from_a_snapshot_says_so_with_an_empty_snapshot_id(ec2):
+    client, fidelity = ec2
+    before = client.create_volume(AvailabilityZone="us-east-1a", Size=5)["VolumeId"]
+    assert "SnapshotId" not in client.describe_volumes(VolumeIds=[before])["Volumes"][0]  # moto alone
+    fidelity.apply()
+    volume = client.create_volume(AvailabilityZone="us-east-1a", Size=5)["VolumeId"]
+    assert client.describe_volumes(VolumeIds=[volume])["Volumes"][0]["SnapshotId"] == ""
+    snapshot = client.create_snapshot(VolumeId=volume)["SnapshotId"]
+    restored = client.create_volume(AvailabilityZone="us-east-1a", SnapshotId=snapshot)["VolumeId"]
+    assert client.describe_volumes(VolumeIds=[restored])["Volumes"][0]["SnapshotId"] == snapshot
