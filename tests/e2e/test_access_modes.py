@@ -131,7 +131,8 @@ ec2 = boto3.client('ec2', endpoint_url='http://127.0.0.1:4566', region_name='us-
                    aws_access_key_id='testing', aws_secret_access_key='testing')
 if sys.argv[1] == 'subnet':
     vpc = ec2.create_vpc(CidrBlock='10.77.0.0/16')['Vpc']['VpcId']
-    print(ec2.create_subnet(VpcId=vpc, CidrBlock='10.77.0.0/24')['Subnet']['SubnetId'])
+    # A zone that offers the default instance type (moto places a subnet given none in any zone).
+    print(ec2.create_subnet(VpcId=vpc, CidrBlock='10.77.0.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId'])
 else:
     live = [i['InstanceId'] for r in ec2.describe_instances()['Reservations'] for i in r['Instances']
             if i['State']['Name'] != 'terminated']
