@@ -4,9 +4,11 @@ This is the twin's "hypervisor": moto owns the EC2 API state, and this loop make
 the data plane follow it, so provisioning and teardown through amazon.aws modules
 really start and remove hosts.
 """
+import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import boto3
@@ -17,6 +19,8 @@ SYSTEMD_FLAGS = [
     "--cap-add", "SYS_ADMIN", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
     "--tmpfs", "/run", "--tmpfs", "/run/lock", "--security-opt", "seccomp=unconfined",
 ]
+# tests/twin/image/instance_login.py SEED_DIR: where an instance's boot looks for its key pair's public key.
+SEED_DIR = "/var/lib/esdb-twin-seed"
 
 
 def container_name(instance_id):
@@ -41,19 +45,40 @@ def present_containers():
     return dict(line.split(None, 1) for line in out.splitlines() if line.strip())
 
 
-def start_container(inst, network, image):
+def public_key(ec2, inst):
+    """The OpenSSH public key of the instance's key pair, or "" when it was launched without one."""
+    if not inst.get("KeyName"):
+        return ""
+    pairs = ec2.describe_key_pairs(KeyNames=[inst["KeyName"]], IncludePublicKey=True)["KeyPairs"]
+    return pairs[0].get("PublicKey", "") if pairs else ""
+
+
+def start_container(inst, network, image, key=""):
+    """The instance's container, booted with the key pair's public key seeded where instance-login reads it
+    (tests/twin/image/instance_login.py), as EC2 hands it to cloud-init through instance metadata."""
     ip = inst["PrivateIpAddress"]
-    hostname = "ip-" + ip.replace(".", "-")
-    cmd = ["docker", "run", "-d", "--name", container_name(inst["InstanceId"]), "--hostname", hostname,
+    name = container_name(inst["InstanceId"])
+    cmd = ["docker", "create", "--name", name, "--hostname", "ip-" + ip.replace(".", "-"),
            "--network", network, "--ip", ip, "--label", "%s=%s" % (LABEL, inst["InstanceId"])]
     try:
         subprocess.run(cmd + SYSTEMD_FLAGS + [image, "/sbin/init"], check=True, capture_output=True)
+        if key:
+            seed_key(name, key)
+        subprocess.run(["docker", "start", name], check=True, capture_output=True)
     except subprocess.CalledProcessError:
         # Docker can create the container and then fail to start it. Remove it, so the next
         # pass starts the instance again instead of counting a dead container as present.
         remove_container(inst["InstanceId"])
         raise
-    print("started %s at %s" % (container_name(inst["InstanceId"]), ip), flush=True)
+    print("started %s at %s" % (name, ip), flush=True)
+
+
+def seed_key(container, key):
+    """Copy `key` (one OpenSSH public key line) into the created, not yet started, container."""
+    with tempfile.TemporaryDirectory() as seed:
+        with open(os.path.join(seed, "public-keys"), "w", encoding="utf-8") as handle:
+            handle.write(key.strip() + "\n")
+        subprocess.run(["docker", "cp", seed + "/.", "%s:%s" % (container, SEED_DIR)], check=True, capture_output=True)
 
 
 def remove_container(instance_id):
@@ -70,7 +95,7 @@ def sync_once(ec2, network, image):
     for instance_id in sorted(never_started):
         remove_container(instance_id)
     for instance_id in sorted(set(wanted) - (set(present) - never_started)):
-        start_container(wanted[instance_id], network, image)
+        start_container(wanted[instance_id], network, image, public_key(ec2, wanted[instance_id]))
     for instance_id in sorted(set(present) - set(wanted)):
         remove_container(instance_id)
 

@@ -3,6 +3,8 @@
 The images are hermetic: they have no Debian apt sources, so containers only ever install from the
 repositories a test adds (the twin's own signed repository). Two flavours:
 
+Both let the launch key pair's user log in over SSH, as an EC2 instance does (instance_login.py).
+
 - `systemd` (esdb-twin/debian12-systemd): ready at once, python3-debian preinstalled.
 - `fresh-host` (esdb-twin/debian12-fresh-host): what a new Ubuntu EC2 instance is on first boot: empty apt
   lists, no python3-debian, and a cloud-init first boot (freshhost.py) holding the dpkg lock for a while.
@@ -14,7 +16,7 @@ import os
 import shutil
 import time
 
-from image import freshhost
+from image import freshhost, instance_login
 from image.dockercli import docker, inspect, labels_of, require_engine
 from package.twinutil import DEFAULT_BUILD_DIR, TwinError, exclusive, run
 
@@ -23,7 +25,7 @@ SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
 # What a fresh Ubuntu EC2 instance offers that Ansible and the role rely on.
 PACKAGES = ("python3", "python3-yaml", "python3-debian", "python3-apt", "systemd", "systemd-sysv",
-            "sudo", "ca-certificates", "gpg", "iproute2")
+            "sudo", "ca-certificates", "gpg", "iproute2") + instance_login.PACKAGES
 # Bump when harden() changes, so that a cached rootfs or image is rebuilt.
 HARDENING_REVISION = 1
 DEFAULT_FLAVOUR = "systemd"
@@ -58,7 +60,7 @@ EMPTY_SOURCES = "# Empty on purpose: containers of this test image use only the 
 
 def recipe_key(flavour=DEFAULT_FLAVOUR):
     _image, packages, _extra, revision = FLAVOURS[flavour]
-    text = "|".join([SUITE, MIRROR, ",".join(sorted(packages)), str(HARDENING_REVISION)])
+    text = "|".join([SUITE, MIRROR, ",".join(sorted(packages)), str(HARDENING_REVISION), instance_login.REVISION])
     if flavour != DEFAULT_FLAVOUR:
         text += "|%s|%s" % (flavour, revision)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -125,6 +127,7 @@ def build_tarball(cache_dir=CACHE_DIR, flavour=DEFAULT_FLAVOUR):
     try:
         _debootstrap(rootfs, packages)
         harden(rootfs)
+        instance_login.apply(rootfs)
         if extra is not None:
             extra(rootfs)
         run(["tar", "--numeric-owner", "--xattrs", "-C", rootfs, "-cf", tarball + ".part", "."], timeout=600)

@@ -14,10 +14,12 @@ bind-mounting another file there. Test infrastructure only: nothing here is clou
 import os
 import shutil
 
+from image import instance_login
+
 FILES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fresh-host")
 # The systemd flavour's packages without python3-debian (a fresh Ubuntu cloud image does not carry it).
 PACKAGES = ("python3", "python3-yaml", "python3-apt", "systemd", "systemd-sysv", "sudo", "ca-certificates", "gpg",
-            "iproute2")
+            "iproute2") + instance_login.PACKAGES
 # (file under fresh-host/, destination in the rootfs, mode)
 PAYLOAD = (
     ("first-boot", "usr/lib/esdb-twin/first-boot", 0o755),

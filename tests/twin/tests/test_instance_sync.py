@@ -21,14 +21,23 @@ args = sys.argv[1:]
 if args[0] == "ps":
     for name, c in state["containers"].items():
         print(c["instance"], c["state"])
-elif args[0] == "run":
+elif args[0] == "create":
     name = args[args.index("--name") + 1]
     if name in state["containers"]:
         sys.exit("Conflict. The container name %s is already in use" % name)
     label = args[args.index("--label") + 1].split("=", 1)[1]
+    state["containers"][name] = {"instance": label, "state": "created", "seed": None}
+elif args[0] == "cp":
+    source, target = args[1], args[2]
+    name, path = target.split(":", 1)
+    if state["containers"][name]["state"] != "created":
+        sys.exit("the seed must be in place before the container starts")
+    state["containers"][name]["seed"] = {path: open(os.path.join(source, "public-keys")).read()}
+elif args[0] == "start":
     failing = state["fail_runs"] > 0
     state["fail_runs"] -= failing
-    state["containers"][name] = {"instance": label, "state": "created" if failing else "running"}
+    if not failing:
+        state["containers"][args[1]]["state"] = "running"
     json.dump(state, open(db, "w"))
     if failing:
         sys.exit("Error response from daemon: failed to create task for container")
@@ -38,9 +47,14 @@ json.dump(state, open(db, "w"))
 '''
 
 
-class FakeEc2:  # pylint: disable=too-few-public-methods
-    def __init__(self, instances):
+class FakeEc2:
+    def __init__(self, instances, key_pairs=None):
         self.instances = instances
+        self.key_pairs = key_pairs or {}
+
+    def describe_key_pairs(self, KeyNames, IncludePublicKey):  # pylint: disable=invalid-name
+        assert IncludePublicKey is True
+        return {"KeyPairs": [{"KeyName": n, "PublicKey": self.key_pairs[n]} for n in KeyNames if n in self.key_pairs]}
 
     def get_paginator(self, _name):
         instances = self.instances
@@ -77,8 +91,11 @@ def docker(tmp_path, monkeypatch):
     return Docker
 
 
-def instance(instance_id, ip, state="running"):
-    return {"InstanceId": instance_id, "PrivateIpAddress": ip, "State": {"Name": state}}
+def instance(instance_id, ip, state="running", key_name=None):
+    found = {"InstanceId": instance_id, "PrivateIpAddress": ip, "State": {"Name": state}}
+    if key_name:
+        found["KeyName"] = key_name
+    return found
 
 
 def test_every_running_instance_gets_one_container(docker):
@@ -119,3 +136,21 @@ def test_a_terminated_instance_loses_its_container(docker):
     instance_sync.sync_once(FakeEc2(running), "net", "img")
     instance_sync.sync_once(FakeEc2([instance("i-1", "10.0.0.11", "terminated")]), "net", "img")
     assert docker.containers() == {}
+
+
+def test_the_key_pairs_public_key_is_seeded_before_the_instance_boots(docker):
+    docker.fail_next_runs(0)
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBm6 admin@laptop"
+    ec2 = FakeEc2([instance("i-1", "10.0.0.11", key_name="admin"), instance("i-2", "10.0.0.12")], {"admin": key})
+    instance_sync.sync_once(ec2, "net", "img")
+    found = docker.containers()
+    # The fake refuses a copy into a started container: the key is there when the instance's boot looks.
+    assert found["esdb-twin-i-1"]["seed"] == {instance_sync.SEED_DIR: key + "\n"}
+    assert found["esdb-twin-i-1"]["state"] == "running"
+    # Launched without a key pair, an instance gets no key, so nobody can log in (as on EC2).
+    assert found["esdb-twin-i-2"]["seed"] is None
+
+
+def test_the_seed_path_is_the_one_the_image_reads():
+    from image import instance_login  # pylint: disable=import-outside-toplevel
+    assert instance_sync.SEED_DIR == instance_login.SEED_DIR
