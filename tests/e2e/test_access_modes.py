@@ -9,6 +9,7 @@ its e2e stage; by hand:
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -17,8 +18,9 @@ import yaml
 import pytest
 
 from ansible_collections.esdb.cluster.tests.lib.aws_moto import ansible_env
-from ansible_collections.esdb.cluster.tests.lib.controller_netns import (
+from ec2.controller_netns import (
     ControllerNamespace, DockerNetwork, namespaces)
+from ec2 import instance_sync
 
 if os.geteuid() != 0:
     pytest.skip("the controller's network namespace needs root: run the suite as root", allow_module_level=True)
@@ -47,18 +49,38 @@ def reaches(container, host, port):
     return docker("exec", container, "python3", "-c", probe, host, str(port), check=False).returncode == 0
 
 
+def bastion(network, ip, key):
+    """The jump host: a twin instance (sshd, user ubuntu with the key pair's key) on the edge network."""
+    name = PREFIX + "bastion"
+    docker("create", "--name", name, "--hostname", "bastion", "--label", "esdb.access-e2e=1", "--network", network,
+           "--ip", ip, *instance_sync.SYSTEMD_FLAGS, IMAGE, "/sbin/init")
+    instance_sync.seed_key(name, key)
+    return name
+
+
 @pytest.fixture(scope="module")
-def networks():
+def ssh_key(tmp_path_factory):
+    """The admin's key pair: imported into moto, seeded into the bastion, used by Ansible for every hop."""
+    key = tmp_path_factory.mktemp("ssh") / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    return key
+
+
+@pytest.fixture(scope="module")
+def networks(ssh_key):
     nodes = DockerNetwork(PREFIX + "nodes", "10.77.0.0/24")
     edge = DockerNetwork(PREFIX + "edge", "10.77.1.0/24")
     made = []
+    # Host keys of earlier runs' hosts at these addresses (the jump host's hop accepts new keys only).
+    instance_sync.forget_host_keys([BASTION_EDGE_IP])
     try:
         for network in (nodes, edge):
             network.create()
             made.append(network)
         listener(PREFIX + "node-1", nodes.name, NODE_IP, 22)
-        listener(PREFIX + "bastion", edge.name, BASTION_EDGE_IP, 22)
+        bastion(edge.name, BASTION_EDGE_IP, ssh_key.with_suffix(".pub").read_text())
         docker("network", "connect", "--ip", BASTION_NODE_IP, nodes.name, PREFIX + "bastion")
+        docker("start", PREFIX + "bastion")
         for container in ("node-1", "bastion"):
             waited = 0
             while not reaches(PREFIX + container, "127.0.0.1", 22):
@@ -72,6 +94,7 @@ def networks():
             docker("rm", "-f", "-v", *ids, check=False)
         for network in made:
             network.remove()
+        instance_sync.forget_host_keys([BASTION_EDGE_IP])
 
 
 def test_bastion_namespace_reaches_the_bastion_but_no_node(networks):
@@ -132,7 +155,10 @@ ec2 = boto3.client('ec2', endpoint_url='http://127.0.0.1:4566', region_name='us-
 if sys.argv[1] == 'subnet':
     vpc = ec2.create_vpc(CidrBlock='10.77.0.0/16')['Vpc']['VpcId']
     # A zone that offers the default instance type (moto places a subnet given none in any zone).
-    print(ec2.create_subnet(VpcId=vpc, CidrBlock='10.77.0.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId'])
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock='10.77.0.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']
+    # The admin's key pair, imported as a user does before provisioning (docs/aws.md).
+    ec2.import_key_pair(KeyName='esdb-acc', PublicKeyMaterial=open(sys.argv[2], 'rb').read())
+    print(subnet)
 else:
     live = [i['InstanceId'] for r in ec2.describe_instances()['Reservations'] for i in r['Instances']
             if i['State']['Name'] != 'terminated']
@@ -159,13 +185,15 @@ def recap(output):
             for host, ok, changed, unr, failed in RECAP.findall(output)}
 
 
-def write_inventory(directory, subnet_id, apt_base, mode):
+def write_inventory(directory, subnet_id, apt_base, mode, key):
     (directory / "group_vars").mkdir(parents=True)
+    # Nodes are reached over SSH at their private IPs, with inventories/aws's own connection settings
+    # (the hop through the bastion among them).
     (directory / "ec2_nodes.yml").write_text(yaml.safe_dump({
         "plugin": "esdb.cluster.ec2_nodes", "regions": ["us-east-1"], "clusters": ["esdb"],
         "endpoint_url": "http://127.0.0.1:4566", "access_key": "testing", "secret_key": "testing",
-        "compose": {"ansible_connection": "'community.docker.docker'", "ansible_host": "'esdb-acc-' ~ instance_id"},
         "tags_variable": "ec2_tags"}))
+    shutil.copy(os.path.join(ROOT, "inventories", "aws", "group_vars", "eventstore.yml"), directory / "group_vars")
     (directory / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
         "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}))
     secrets = "{{ lookup('ansible.builtin.password', '%s/%%s', length=24, chars=['ascii_letters', 'digits']) }}" % directory
@@ -175,6 +203,7 @@ def write_inventory(directory, subnet_id, apt_base, mode):
         "eventstore_ami_id": "ami-12c6146b", "eventstore_vpc_subnet_ids": [subnet_id],
         "eventstore_admin_cidrs": ["10.77.0.0/16"], "eventstore_access_mode": mode,
         "eventstore_bastion_address": BASTION_EDGE_IP, "eventstore_ssh_timeout": 300,
+        "eventstore_key_name": "esdb-acc", "ansible_ssh_private_key_file": str(key),
         "eventstore_apt_repo_url": apt_base + "/mirror/eventstore-oss/debian/",
         "eventstore_apt_key_url": apt_base + "/mirror/eventstore-oss/gpgkey",
         "eventstore_admin_password": secrets % "admin_password", "eventstore_ops_password": secrets % "ops_password"}))
@@ -197,14 +226,15 @@ class Controller:
 
     def __init__(self, namespace, tmp_path):
         self.ns, self.tmp = namespace, tmp_path
-        self.env = ansible_env()
+        # SSH connection masters of this controller only: another mode's nodes had the same addresses.
+        self.env = dict(ansible_env(), ANSIBLE_SSH_CONTROL_PATH_DIR=str(tmp_path / "cp"))
 
     def python(self, code, *args):
         result = self.ns.run([sys_venv("python"), "-c", code] + list(args), env=self.env)
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout.strip()
 
-    def start_twin(self):
+    def start_twin(self, public_key):
         self.ns.start([sys_venv("moto_server"), "-H", "127.0.0.1", "-p", "4566"],
                       stdout=open(self.tmp / "moto.log", "wb"), stderr=subprocess.STDOUT)
         for _attempt in range(120):
@@ -212,7 +242,7 @@ class Controller:
                             "'http://127.0.0.1:4566/moto-api/',timeout=2)"]).returncode == 0:
                 break
             time.sleep(0.5)
-        subnet_id = self.python(EC2, "subnet")
+        subnet_id = self.python(EC2, "subnet", str(public_key))
         self.ns.start([sys_venv("python"), "-c", SYNC, os.path.join(ROOT, "tests/twin/ec2"), PREFIX + "nodes", IMAGE],
                       stdout=open(self.tmp / "sync.log", "wb"), stderr=subprocess.STDOUT, env=self.env)
         return subnet_id
@@ -227,13 +257,13 @@ class Controller:
 
 @pytest.fixture(params=[("direct", "nodes", "10.77.0.100"), ("bastion", "edge", "10.77.1.100")],
                 ids=lambda p: p[0])
-def mode_run(request, networks, apt_repo, tmp_path):
+def mode_run(request, networks, apt_repo, ssh_key, tmp_path):
     mode, network, address = request.param
     with ControllerNamespace(PREFIX + mode + "-ns", networks[network], address) as namespace:
         controller = Controller(namespace, tmp_path)
         try:
             inventory = tmp_path / "inventory"
-            write_inventory(inventory, controller.start_twin(), apt_repo, mode)
+            write_inventory(inventory, controller.start_twin(ssh_key.with_suffix(".pub")), apt_repo, mode, ssh_key)
             yield mode, controller, str(inventory)
         finally:
             ids = docker("ps", "-aq", "--filter", "label=esdb.access-e2e.instance", check=False).stdout.split()
@@ -268,3 +298,4 @@ def test_site_in_each_mode_ends_ready_reruns_unchanged_and_tears_down_clean(mode
     rc, output = controller.playbook("playbooks/teardown.yml", "-i", inventory, "-e", "eventstore_teardown_confirm=esdb")
     assert rc == 0, output[-6000:]
     assert controller.leftovers() == {"instances": [], "interfaces": [], "volumes": [], "groups": []}
+    instance_sync.forget_host_keys(node_ips)

@@ -86,6 +86,16 @@ def remove_container(instance_id):
     print("removed %s" % container_name(instance_id), flush=True)
 
 
+def forget_host_keys(addresses):
+    """Drop these addresses from the user's known_hosts: the twin reuses addresses for new hosts, whose new
+    host keys a strict SSH hop (StrictHostKeyChecking=accept-new) would otherwise refuse as changed."""
+    known_hosts = os.path.expanduser("~/.ssh/known_hosts")
+    if not os.path.exists(known_hosts):
+        return
+    for address in addresses:
+        subprocess.run(["ssh-keygen", "-R", address, "-f", known_hosts], check=False, capture_output=True)
+
+
 def sync_once(ec2, network, image):
     wanted = wanted_instances(ec2)
     present = present_containers()
