@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the host tools `make demo` and `make test` need on a fresh Debian/Ubuntu machine, only when
-# missing: the Docker engine (docker.io), debootstrap (builds the twin's base image) and gpg (signs the
-# twin's apt repository). As root it installs them with apt-get; otherwise it says what to install.
+# missing: the Docker engine (docker.io), debootstrap (builds the twin's base image), gpg (signs the
+# twin's apt repository), the OpenSSH client (Ansible's connection to the twin's nodes) and iproute2 (the
+# controller's network namespace). As root it installs them with apt-get; otherwise it says what to install.
 set -euo pipefail
 
 # command -> Debian package
-tools=(dockerd:docker.io docker:docker.io debootstrap:debootstrap gpg:gpg)
+tools=(dockerd:docker.io docker:docker.io debootstrap:debootstrap gpg:gpg ssh:openssh-client ssh-keygen:openssh-client ip:iproute2)
 missing=()
 for pair in "${tools[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 && continue

@@ -1,13 +1,16 @@
 """site.yml end to end on the local twin: provision, inventory, configure, verify; then a rerun.
 
 This is `make demo` as a test: moto for EC2, one container per instance, the
-test-only node emulator from the twin's signed apt repository. It takes the demo's
-network and addresses, so it removes a running demo first and leaves none behind.
+test-only node emulator from the twin's signed apt repository, and the controller
+outside the VPC, reaching the nodes over SSH through the jump host. It takes the
+demo's networks and addresses, so it removes a running demo first and leaves none
+behind. The playbooks after the demo run from this machine, through the same jump host.
 """
 import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 
 import boto3
@@ -24,7 +27,10 @@ pytestmark = pytest.mark.docker
 def run(*cmd):
     env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     env["PATH"] = os.path.join(ROOT, ".venv", "bin") + os.pathsep + env["PATH"]
-    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    # SSH connection masters of this command only: a torn-down node's address is soon a new node's.
+    with tempfile.TemporaryDirectory(prefix="esdb-ssh-") as masters:
+        env["ANSIBLE_SSH_CONTROL_PATH_DIR"] = masters
+        result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -210,13 +216,15 @@ def test_demo_down_removes_everything(demo):
     for _attempt in range(2):  # a second teardown finds nothing and still succeeds
         rc, output = run("scripts/demo.sh", "down")
         assert rc == 0, output
-    for selector in ("label=esdb.twin.instance", "name=esdb-twin-apt-esdb-demo"):
+    for selector in ("label=esdb.twin.instance", "name=esdb-twin-apt-esdb-demo", "name=^esdb-demo-bastion$"):
         leftovers = subprocess.run(["docker", "ps", "-aq", "--filter", selector],
                                    capture_output=True, text=True, check=True)
         assert leftovers.stdout.split() == [], selector
-    networks = subprocess.run(["docker", "network", "ls", "-q", "--filter", "name=^esdb-demo$"],
+    networks = subprocess.run(["docker", "network", "ls", "--format", "{{.Name}}"],
                               capture_output=True, text=True, check=True)
-    assert networks.stdout.split() == []
+    assert not {"esdb-demo", "esdb-demo-edge"} & set(networks.stdout.split()), networks.stdout
+    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
+    assert "esdb-demo-ctl" not in namespaces.stdout, namespaces.stdout
     for generated in (".cache/twin/ec2twin.json", "inventories/local/group_vars/all/twin_subnet.yml",
                       os.path.join(os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share"),
                                    "esdb.cluster", "demo-pki")):
