@@ -8,6 +8,7 @@ from __future__ import annotations
 from ansible_collections.esdb.cluster.plugins.plugin_utils.certificate_check import certificate_problems
 from ansible_collections.esdb.cluster.plugins.plugin_utils.cluster_layout import cluster_layout
 from ansible_collections.esdb.cluster.plugins.plugin_utils.cluster_size_guard import cluster_size_shrink_problems
+from ansible_collections.esdb.cluster.plugins.plugin_utils.follower_hosts import follower_hosts
 from ansible_collections.esdb.cluster.plugins.plugin_utils.node_drift import file_sha1, node_drift
 from ansible_collections.esdb.cluster.plugins.plugin_utils.role_inputs import role_input_problems
 
@@ -16,4 +17,5 @@ class FilterModule(object):
     def filters(self):
         return {'cluster_layout': cluster_layout, 'node_drift': node_drift, 'file_sha1': file_sha1,
                 'certificate_problems': certificate_problems, 'role_input_problems': role_input_problems,
-                'cluster_size_shrink_problems': cluster_size_shrink_problems}
+                'cluster_size_shrink_problems': cluster_size_shrink_problems,
+                'follower_hosts': follower_hosts}
