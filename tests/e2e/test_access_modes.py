@@ -156,6 +156,9 @@ if sys.argv[1] == 'subnet':
     vpc = ec2.create_vpc(CidrBlock='10.77.0.0/16')['Vpc']['VpcId']
     # A zone that offers the default instance type (moto places a subnet given none in any zone).
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock='10.77.0.0/24', AvailabilityZone='us-east-1a')['Subnet']['SubnetId']
+    # The suite's own hosts (jump host, listener, controller, apt server) keep their addresses.
+    for kept in ('10.77.0.0/25', '10.77.0.240/28'):
+        ec2.create_subnet_cidr_reservation(SubnetId=subnet, Cidr=kept, ReservationType='explicit')
     # The admin's key pair, imported as a user does before provisioning (docs/aws.md).
     ec2.import_key_pair(KeyName='esdb-acc', PublicKeyMaterial=open(sys.argv[2], 'rb').read())
     print(subnet)
@@ -235,7 +238,9 @@ class Controller:
         return result.stdout.strip()
 
     def start_twin(self, public_key):
-        self.ns.start([sys_venv("moto_server"), "-H", "127.0.0.1", "-p", "4566"],
+        # moto with the twin's fixes, as `ec2twin up` runs it.
+        self.ns.start([sys_venv("python"), os.path.join(ROOT, "tests/twin/ec2/moto_fidelity.py"),
+                       "-H", "127.0.0.1", "-p", "4566"],
                       stdout=open(self.tmp / "moto.log", "wb"), stderr=subprocess.STDOUT)
         for _attempt in range(120):
             if self.ns.run(["python3", "-c", "import urllib.request;urllib.request.urlopen("

@@ -9,18 +9,26 @@
   request says DeleteOnTermination false (the console and API default for the primary interface is
   true; EC2 API reference, InstanceNetworkInterfaceSpecification). moto defaults it to false, which
   with the fix above would leave such interfaces behind after a teardown.
+- Addresses: EC2 gives a new interface a free address of its subnet, never one of the first four or
+  the last (Amazon VPC User Guide, "Subnet CIDR blocks": they are reserved), nor one in an explicit
+  subnet CIDR reservation ("Subnet CIDR reservations"). moto draws one at random from the whole block,
+  so two interfaces could share an address, or take the router's, the broadcast address, or one the
+  twin keeps for its own hosts.
 - Describing volumes: EC2 answers SnapshotId "" for a volume not made from a snapshot (AWS CLI
   reference, describe-volumes, example 1); moto leaves the field out, which amazon.aws.ec2_vol_info
   does not survive.
 
 Run as a script, it is moto_server with these fixes: python moto_fidelity.py -H 127.0.0.1 -p PORT
 """
+import ipaddress
+import random
 import sys
 
 
 def apply():
     """Patch moto's EC2 model in this process (once)."""
     from moto.ec2.models.elastic_block_store import Volume  # pylint: disable=import-outside-toplevel
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface  # pylint: disable=import-outside-toplevel
     from moto.ec2.models.instances import Instance  # pylint: disable=import-outside-toplevel
 
     if getattr(Instance.terminate, "esdb_twin", False):
@@ -31,6 +39,17 @@ def apply():
         moto_volume_init(self, *args, **kwargs)
         if self.snapshot_id is None:
             self.snapshot_id = ""
+
+    moto_eni_init = NetworkInterface.__init__
+
+    def eni_init(self, ec2_backend, subnet, private_ip_address, private_ip_addresses=None, *args, **kwargs):
+        moto_eni_init(self, ec2_backend, subnet, private_ip_address, private_ip_addresses, *args, **kwargs)
+        if private_ip_address or private_ip_addresses or subnet is None:
+            return  # the request named its address
+        kept = [r.cidr for r in getattr(subnet, "_cidr_reservations", []) if r.reservation_type == "explicit"]
+        address = free_address(subnet.cidr_block, {eni.private_ip_address for eni in ec2_backend.enis.values()}, kept)
+        self.private_ip_address = address
+        self.private_ip_addresses[0]["PrivateIpAddress"] = address
 
     moto_terminate, moto_prep_nics = Instance.terminate, Instance.prep_nics
 
@@ -59,6 +78,18 @@ def apply():
     terminate.esdb_twin = True
     Instance.terminate, Instance.prep_nics = terminate, prep_nics
     Volume.__init__ = volume_init
+    NetworkInterface.__init__ = eni_init
+
+
+def free_address(cidr, taken, kept=()):
+    """A random address of `cidr` that is not taken, not reserved (the first four and the last) and in none
+    of the `kept` networks."""
+    network = ipaddress.ip_network(cidr)
+    usable = [str(address) for address in list(network)[4:-1]
+              if str(address) not in taken and not any(address in block for block in kept)]
+    if not usable:
+        raise ValueError("no free address left in %s" % cidr)
+    return random.choice(usable)
 
 
 if __name__ == "__main__":

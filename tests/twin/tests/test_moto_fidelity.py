@@ -12,8 +12,10 @@ FIDELITY = pathlib.Path(__file__).resolve().parents[1] / "ec2" / "moto_fidelity.
 @pytest.fixture
 def ec2(monkeypatch):
     from moto.ec2.models.elastic_block_store import Volume  # pylint: disable=import-outside-toplevel
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface  # pylint: disable=import-outside-toplevel
     from moto.ec2.models.instances import Instance  # pylint: disable=import-outside-toplevel
     monkeypatch.setattr(Instance, "terminate", Instance.terminate)  # undone after the test
+    monkeypatch.setattr(NetworkInterface, "__init__", NetworkInterface.__init__)
     monkeypatch.setattr(Instance, "prep_nics", Instance.prep_nics)
     monkeypatch.setattr(Volume, "__init__", Volume.__init__)
     spec = importlib.util.spec_from_file_location("moto_fidelity", FIDELITY)
@@ -105,3 +107,41 @@ def test_a_volume_not_made_from_a_snapshot_says_so_with_an_empty_snapshot_id(ec2
     snapshot = client.create_snapshot(VolumeId=volume)["SnapshotId"]
     restored = client.create_volume(AvailabilityZone="us-east-1a", SnapshotId=snapshot)["VolumeId"]
     assert client.describe_volumes(VolumeIds=[restored])["Volumes"][0]["SnapshotId"] == snapshot
+
+
+def test_new_interfaces_get_free_unreserved_addresses_of_their_subnet(ec2):
+    client, fidelity = ec2
+    vpc = client.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    # A /28 leaves 11 usable addresses of 16: moto alone soon repeats one or takes a reserved one.
+    subnet = client.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/28")["Subnet"]["SubnetId"]
+    unpatched = [client.create_network_interface(SubnetId=subnet)["NetworkInterface"]["PrivateIpAddress"]
+                 for _ in range(11)]
+    reserved = {"10.9.0.0", "10.9.0.1", "10.9.0.2", "10.9.0.3", "10.9.0.15"}
+    assert len(set(unpatched)) < 11 or reserved & set(unpatched), unpatched
+    for interface in client.describe_network_interfaces()["NetworkInterfaces"]:
+        client.delete_network_interface(NetworkInterfaceId=interface["NetworkInterfaceId"])
+
+    fidelity.apply()
+    named = client.create_network_interface(SubnetId=subnet, PrivateIpAddress="10.9.0.4")["NetworkInterface"]
+    assert named["PrivateIpAddress"] == "10.9.0.4"
+    drawn = [client.create_network_interface(SubnetId=subnet)["NetworkInterface"]["PrivateIpAddress"]
+             for _ in range(10)]
+    assert sorted(drawn + ["10.9.0.4"]) == sorted("10.9.0.%d" % host for host in range(4, 15))
+    with pytest.raises(Exception, match="no free address"):
+        client.create_network_interface(SubnetId=subnet)
+
+
+def test_an_explicit_cidr_reservation_keeps_its_addresses_out_of_the_draw(ec2):
+    client, fidelity = ec2
+    vpc = client.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnet = client.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/28")["Subnet"]["SubnetId"]
+    client.create_subnet_cidr_reservation(SubnetId=subnet, Cidr="10.9.0.8/29", ReservationType="explicit")
+    fidelity.apply()
+    drawn = [client.create_network_interface(SubnetId=subnet)["NetworkInterface"]["PrivateIpAddress"]
+             for _ in range(4)]
+    assert sorted(drawn) == ["10.9.0.4", "10.9.0.5", "10.9.0.6", "10.9.0.7"]
+    with pytest.raises(Exception, match="no free address"):
+        client.create_network_interface(SubnetId=subnet)
+    # Named, a reserved address is still given, as EC2 does for an explicit reservation.
+    named = client.create_network_interface(SubnetId=subnet, PrivateIpAddress="10.9.0.9")["NetworkInterface"]
+    assert named["PrivateIpAddress"] == "10.9.0.9"
