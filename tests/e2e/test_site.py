@@ -56,6 +56,30 @@ def test_site_ends_with_a_ready_cluster(demo):
     assert re.search(r"esdb://10\.42\.0\.\d+:2113,10\.42\.0\.\d+:2113,10\.42\.0\.\d+:2113\?tls=true", output)
 
 
+PROBE = """
+import socket, sys
+for target in sys.argv[1:]:
+    host, port = target.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+        print(target, "reached")
+    except OSError:
+        print(target, "unreachable")
+"""
+
+
+def test_the_demo_controller_reaches_the_api_and_the_jump_host_and_no_node(demo):
+    """site.yml ran as a laptop would, in access mode bastion: every node connection took the SSH hop."""
+    assert demo[0] == 0, "the first run failed"
+    nodes = sorted(node_containers())
+    assert len(nodes) == 3, nodes
+    targets = ["10.42.240.1:4566", "10.42.240.10:22"] + ["%s:%d" % (ip, port) for ip in nodes for port in (22, 2113)]
+    rc, output = run("tests/twin/ec2/ec2twin", "exec", "--", "python3", "-c", PROBE, *targets)
+    assert rc == 0, output
+    seen = dict(line.split() for line in output.splitlines() if line.strip())
+    assert seen == {t: "reached" if t.startswith("10.42.240.") else "unreachable" for t in targets}, seen
+
+
 def test_rerun_changes_nothing(demo):
     assert demo[0] == 0, "the first run failed"
     rc, output = run("ansible-playbook", "site.yml", "-i", "inventories/local")

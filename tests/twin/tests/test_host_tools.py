@@ -1,5 +1,5 @@
 """`make demo` / `make test` on a fresh machine: scripts/ensure-docker.sh (the Makefile's docker target) installs
-what is missing (docker.io, debootstrap, gpg) as root, and says what to install otherwise.
+what is missing (docker.io, debootstrap, gpg, openssh-client, iproute2) as root, and says what to install otherwise.
 
 Run against stub commands: no package is installed and no daemon is started.
 """
@@ -13,7 +13,9 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[3]
 SCRIPT = REPO / "scripts" / "ensure-docker.sh"
 REAL_TOOLS = ("bash", "seq", "sleep", "nohup", "dirname", "cat", "touch")
-INSTALLED_BY = {"docker.io": ("docker", "dockerd"), "debootstrap": ("debootstrap",), "gpg": ("gpg",)}
+INSTALLED_BY = {"docker.io": ("docker", "dockerd"), "debootstrap": ("debootstrap",), "gpg": ("gpg",),
+                "openssh-client": ("ssh", "ssh-keygen"), "iproute2": ("ip",)}
+EVERY_PACKAGE = ["docker.io", "debootstrap", "gpg", "openssh-client", "iproute2"]
 
 
 @pytest.fixture(name="host")
@@ -60,34 +62,43 @@ def host_fixture(tmp_path):
     return Host()
 
 
-def test_as_root_a_fresh_machine_gets_docker_debootstrap_and_gpg(host, tmp_path):
+def test_as_root_a_fresh_machine_gets_every_host_tool(host, tmp_path):
     result = host.run(0)
-    assert "[host] installing docker.io debootstrap gpg" in result.stdout
+    assert "[host] installing %s" % " ".join(EVERY_PACKAGE) in result.stdout
     installs = [c for c in host.calls() if c.startswith("apt-get")]
     assert installs[0] == "apt-get update -qq"
-    assert installs[1].startswith("apt-get install -y -qq") and installs[1].split()[-3:] == [
-        "docker.io", "debootstrap", "gpg"]
-    for command in ("debootstrap", "gpg", "dockerd", "docker"):
+    assert installs[1].startswith("apt-get install -y -qq") and installs[1].split()[-5:] == EVERY_PACKAGE
+    assert len(installs) == 2, "one install for every missing package"
+    for command in ("debootstrap", "gpg", "dockerd", "docker", "ssh", "ssh-keygen", "ip"):
         assert (tmp_path / "bin" / command).exists()
 
 
 def test_as_root_nothing_is_installed_when_everything_is_there(host):
-    host.present("docker", "dockerd", "debootstrap", "gpg")
+    host.present("docker", "dockerd", "debootstrap", "gpg", "ssh", "ssh-keygen", "ip")
     host.run(0)
     assert not [c for c in host.calls() if c.startswith("apt-get")]
 
 
 def test_as_root_only_the_missing_package_is_installed(host):
-    host.present("docker", "dockerd", "gpg")
+    host.present("docker", "dockerd", "gpg", "ssh", "ssh-keygen", "ip")
     result = host.run(0)
     assert "[host] installing debootstrap" in result.stdout
     assert [c for c in host.calls() if c.startswith("apt-get install")][0].split()[-1] == "debootstrap"
 
 
+@pytest.mark.parametrize("missing, package", [("ssh", "openssh-client"), ("ssh-keygen", "openssh-client"),
+                                              ("ip", "iproute2")])
+def test_as_root_the_ssh_client_and_iproute2_are_installed_when_missing(host, missing, package):
+    host.present(*(c for commands in INSTALLED_BY.values() for c in commands if c != missing))
+    result = host.run(0)
+    assert "[host] installing %s" % package in result.stdout
+    assert [c for c in host.calls() if c.startswith("apt-get install")][0].split()[-1] == package
+
+
 def test_without_root_it_says_what_to_install(host):
-    host.present("docker", "dockerd")
+    host.present("docker", "dockerd", "ip")
     result = host.run(1000)
     assert result.returncode == 1
-    assert "Missing host packages: debootstrap gpg. Install them as root:" in result.stderr
-    assert "apt-get update && apt-get install -y debootstrap gpg" in result.stderr
+    assert "Missing host packages: debootstrap gpg openssh-client. Install them as root:" in result.stderr
+    assert "apt-get update && apt-get install -y debootstrap gpg openssh-client" in result.stderr
     assert not [c for c in host.calls() if c.startswith("apt-get")]
