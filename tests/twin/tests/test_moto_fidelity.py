@@ -115,7 +115,7 @@ def test_new_interfaces_get_free_unreserved_addresses_of_their_subnet(ec2):
     # A /28 leaves 11 usable addresses of 16: moto alone soon repeats one or takes a reserved one.
     subnet = client.create_subnet(VpcId=vpc, CidrBlock="10.9.0.0/28")["Subnet"]["SubnetId"]
     unpatched = [client.create_network_interface(SubnetId=subnet)["NetworkInterface"]["PrivateIpAddress"]
-                 for _ in range(11)]
+                 for _attempt in range(11)]
     reserved = {"10.9.0.0", "10.9.0.1", "10.9.0.2", "10.9.0.3", "10.9.0.15"}
     assert len(set(unpatched)) < 11 or reserved & set(unpatched), unpatched
     for interface in client.describe_network_interfaces()["NetworkInterfaces"]:
@@ -125,7 +125,7 @@ def test_new_interfaces_get_free_unreserved_addresses_of_their_subnet(ec2):
     named = client.create_network_interface(SubnetId=subnet, PrivateIpAddress="10.9.0.4")["NetworkInterface"]
     assert named["PrivateIpAddress"] == "10.9.0.4"
     drawn = [client.create_network_interface(SubnetId=subnet)["NetworkInterface"]["PrivateIpAddress"]
-             for _ in range(10)]
+             for _attempt in range(10)]
     assert sorted(drawn + ["10.9.0.4"]) == sorted("10.9.0.%d" % host for host in range(4, 15))
     with pytest.raises(Exception, match="no free address"):
         client.create_network_interface(SubnetId=subnet)
@@ -138,7 +138,7 @@ def test_an_explicit_cidr_reservation_keeps_its_addresses_out_of_the_draw(ec2):
     client.create_subnet_cidr_reservation(SubnetId=subnet, Cidr="10.9.0.8/29", ReservationType="explicit")
     fidelity.apply()
     drawn = [client.create_network_interface(SubnetId=subnet)["NetworkInterface"]["PrivateIpAddress"]
-             for _ in range(4)]
+             for _attempt in range(4)]
     assert sorted(drawn) == ["10.9.0.4", "10.9.0.5", "10.9.0.6", "10.9.0.7"]
     with pytest.raises(Exception, match="no free address"):
         client.create_network_interface(SubnetId=subnet)
