@@ -49,15 +49,6 @@ def reaches(container, host, port):
     return docker("exec", container, "python3", "-c", probe, host, str(port), check=False).returncode == 0
 
 
-def bastion(network, ip, key):
-    """The jump host: a twin instance (sshd, user ubuntu with the key pair's key) on the edge network."""
-    name = PREFIX + "bastion"
-    docker("create", "--name", name, "--hostname", "bastion", "--label", "esdb.access-e2e=1", "--network", network,
-           "--ip", ip, *instance_sync.SYSTEMD_FLAGS, IMAGE, "/sbin/init")
-    instance_sync.seed_key(name, key)
-    return name
-
-
 @pytest.fixture(scope="module")
 def ssh_key(tmp_path_factory):
     """The admin's key pair: imported into moto, seeded into the bastion, used by Ansible for every hop."""
@@ -78,9 +69,9 @@ def networks(ssh_key):
             network.create()
             made.append(network)
         listener(PREFIX + "node-1", nodes.name, NODE_IP, 22)
-        bastion(edge.name, BASTION_EDGE_IP, ssh_key.with_suffix(".pub").read_text())
-        docker("network", "connect", "--ip", BASTION_NODE_IP, nodes.name, PREFIX + "bastion")
-        docker("start", PREFIX + "bastion")
+        # The jump host: a twin instance (sshd, user ubuntu with the admin's key).
+        instance_sync.start_jump_host(PREFIX + "bastion", "esdb.access-e2e=1", (edge.name, BASTION_EDGE_IP),
+                                      (nodes.name, BASTION_NODE_IP), IMAGE, ssh_key.with_suffix(".pub").read_text())
         for container in ("node-1", "bastion"):
             waited = 0
             while not reaches(PREFIX + container, "127.0.0.1", 22):

@@ -13,7 +13,7 @@ import os
 import subprocess
 
 from controller_netns import ControllerNamespace, DockerNetwork, namespaces
-from instance_sync import SYSTEMD_FLAGS, forget_host_keys, seed_key
+from instance_sync import forget_host_keys, start_jump_host
 from twin_state import STATE_DIR
 
 KEY_FILE = os.path.join(STATE_DIR, "ssh", "id_ed25519")
@@ -66,13 +66,8 @@ def ensure_bastion(nodes_network, edge_cidr, image, public_key, nodes_ip):
     subprocess.run(["docker", "rm", "-f", "-v", name], check=False, capture_output=True)
     # A new jump host at an old address has new host keys, which the SSH hop would refuse as changed.
     forget_host_keys([address])
-    subprocess.run(["docker", "create", "--name", name, "--hostname", "bastion", "--label", LABEL + "=" + nodes_network,
-                    "--network", names(nodes_network)["edge"], "--ip", address, *SYSTEMD_FLAGS, image, "/sbin/init"],
-                   check=True, capture_output=True)
-    seed_key(name, public_key)
-    subprocess.run(["docker", "network", "connect", "--ip", nodes_ip, nodes_network, name], check=True,
-                   capture_output=True)
-    subprocess.run(["docker", "start", name], check=True, capture_output=True)
+    start_jump_host(name, LABEL + "=" + nodes_network, (names(nodes_network)["edge"], address),
+                    (nodes_network, nodes_ip), image, public_key)
     return name
 
 

@@ -81,6 +81,17 @@ def seed_key(container, key):
         subprocess.run(["docker", "cp", seed + "/.", "%s:%s" % (container, SEED_DIR)], check=True, capture_output=True)
 
 
+def start_jump_host(name, label, edge, nodes, image, key):
+    """A jump host: a twin instance (sshd, `ubuntu` with `key`) at edge = (network, ip), the outside of the
+    VPC, with a second address nodes = (network, ip) among the instances, as a bastion in a public subnet."""
+    subprocess.run(["docker", "create", "--name", name, "--hostname", "bastion", "--label", label,
+                    "--network", edge[0], "--ip", edge[1], *SYSTEMD_FLAGS, image, "/sbin/init"],
+                   check=True, capture_output=True)
+    seed_key(name, key)
+    subprocess.run(["docker", "network", "connect", "--ip", nodes[1], nodes[0], name], check=True, capture_output=True)
+    subprocess.run(["docker", "start", name], check=True, capture_output=True)
+
+
 def remove_container(instance_id):
     subprocess.run(["docker", "rm", "-f", "-v", container_name(instance_id)], check=False, capture_output=True)
     print("removed %s" % container_name(instance_id), flush=True)
