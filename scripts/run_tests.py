@@ -9,11 +9,16 @@ A run cannot pass on tests that did not run: a pytest stage that collects no
 test fails, and so does one whose tests all skip, unless the stage needs a
 Docker engine and none answers. A stage whose tool is missing fails (the
 others still run), and so does an unknown stage name given to --only.
+
+The stages that need only the CPU run beside the e2e stage, which spends most of its time
+waiting for the twin (a replacement node catching up, elections): the machine is idle for most
+of it. The e2e output is shown when it ends; the summary keeps the order of the stages.
 """
 import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 
@@ -32,6 +37,10 @@ def molecule(scenario):
 
 # Stages whose tests may all skip, but only while no Docker engine answers.
 DOCKER_STAGES = ("twin", "integration", "e2e")
+# The stage that mostly waits, and the CPU-only stages that run beside it (not the twin's own
+# tests, which time elections on loopback, nor the Docker stages, which compete for the same cores).
+WAITING_STAGE = "e2e"
+BESIDE_WAITING = ("sanity", "target-python", "ansible-lint", "yamllint", "unit", "mutation", "core-matrix")
 
 
 def stages(molecule_scenarios, extra):
@@ -47,7 +56,8 @@ def stages(molecule_scenarios, extra):
     # about 1090 s one file at a time on a two-core machine.
     yield "integration", pytest("tests/integration", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder")
     # The Docker stages run one after the other: beside the Molecule scenarios, e2e made both slower
-    # on two cores (1600 s together against about 1370 s in turn).
+    # on two cores (1600 s together against about 1370 s in turn). The CPU-only stages above run
+    # beside e2e instead (BESIDE_WAITING).
     for scenario in molecule_scenarios:
         yield "molecule:" + scenario, molecule(scenario)
     yield "e2e", pytest("tests/e2e")
@@ -89,31 +99,77 @@ def judge_pytest(rc, counts, may_all_skip):
     return passed, failed, skipped, ""
 
 
-def run_stage(name, cmd, may_all_skip=False):
+def cpu_times():
+    """(busy, total) jiffies of the whole machine, or None where /proc/stat is missing."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields) - fields[3] - fields[4], sum(fields)
+
+
+def busy_share(before, after):
+    """The machine's CPU busy share between two cpu_times() readings, as a percentage ("-" if unknown)."""
+    if not before or not after or after[1] <= before[1]:
+        return "-"
+    return "%d%%" % round(100.0 * (after[0] - before[0]) / (after[1] - before[1]))
+
+
+def start_stage(name, cmd, log=None):
+    """Start one stage; its output goes to `log` (a file) or to this process's output."""
     env = dict(os.environ, PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections"))
-    is_pytest = os.path.basename(cmd[0]) == "pytest"
-    report = os.path.join(RESULTS, name.replace(":", "_").replace("/", "_") + ".xml")
-    if is_pytest:
+    report = None
+    if os.path.basename(cmd[0]) == "pytest":
+        report = os.path.join(RESULTS, name.replace(":", "_").replace("/", "_") + ".xml")
         cmd = cmd + ["--junitxml", report]
         if os.path.exists(report):
             os.remove(report)
-    print("\n==> %s: %s" % (name, " ".join(cmd)), flush=True)
-    started = time.monotonic()
+    print("\n==> %s: %s%s" % (name, " ".join(cmd), " (output when it ends)" if log else ""), flush=True)
+    started = time.monotonic(), cpu_times()
     try:
-        rc = subprocess.call(cmd, cwd=ROOT, env=env)
+        process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT if log else None)
     except OSError as exc:
         print("%s: cannot run %s: %s" % (name, cmd[0], exc.strerror or exc), flush=True)
-        return name, 0, 1, 0, time.monotonic() - started, "cannot run %s" % os.path.basename(cmd[0])
-    elapsed = time.monotonic() - started
-    if is_pytest:
+        return None, (name, 0, 1, 0, time.monotonic() - started[0], "-", "cannot run %s" % os.path.basename(cmd[0]))
+    return process, (name, report, started)
+
+
+def finish_stage(running, may_all_skip=False):
+    """Wait for a started stage; its summary row (name, passed, failed, skipped, seconds, CPU busy, note)."""
+    process, state = running
+    if process is None:
+        return state
+    name, report, started = state
+    rc = process.wait()
+    elapsed, cpu = time.monotonic() - started[0], busy_share(started[1], cpu_times())
+    if report:
         counts = junit_counts(report) if os.path.exists(report) else None
         passed, failed, skipped, note = judge_pytest(rc, counts, may_all_skip)
     else:
         passed, failed, skipped, note = (1, 0, 0, "") if rc == 0 else (0, 1, 0, "exit %d" % rc)
     if note:
         print("%s: %s" % (name, note), flush=True)
-    return name, passed, failed, skipped, elapsed, note
+    return name, passed, failed, skipped, elapsed, cpu, note
+
+
+def run_stage(name, cmd, may_all_skip=False):
+    return finish_stage(start_stage(name, cmd), may_all_skip)
+
+
+def run_beside(waiting, beside, may_all_skip):
+    """Rows of the waiting stage, run in the background, and of the others, run in turn meanwhile."""
+    name, cmd = waiting
+    with tempfile.TemporaryFile() as log:
+        running = start_stage(name, cmd, log)
+        rows = [run_stage(other, other_cmd, may_all_skip(other)) for other, other_cmd in beside]
+        row = finish_stage(running, may_all_skip(name))
+        log.seek(0)
+        print("\n==> %s output:" % name, flush=True)
+        sys.stdout.buffer.write(log.read())
+        sys.stdout.flush()
+    return [row] + rows
 
 
 def main(argv=None):
@@ -126,21 +182,32 @@ def main(argv=None):
     planned = [(name, cmd) for name, cmd in stages(args.molecule.split(), args.extra)
                if not args.only or name in args.only]
     known = [stage[0] for stage in stages(args.molecule.split(), args.extra)]
-    rows = [(name, 0, 1, 0, 0.0, "unknown stage; known: " + ", ".join(known))
+    rows = [(name, 0, 1, 0, 0.0, "-", "unknown stage; known: " + ", ".join(known))
             for name in (args.only or []) if name not in known]
     for row in rows:
         print("%s: unknown stage name; known: %s" % (row[0], ", ".join(known)), flush=True)
-    no_docker = None
-    for name, cmd in planned:
-        may_all_skip = False
+    no_docker = []
+
+    def may_all_skip(name):
         if name in DOCKER_STAGES or name.startswith("molecule:"):
-            if no_docker is None:
-                no_docker = not docker_answers()
-            may_all_skip = no_docker
-        rows.append(run_stage(name, cmd, may_all_skip))
-    print("\n%-28s %7s %7s %7s %8s  %s" % ("stage", "passed", "failed", "skipped", "seconds", "note"))
-    for name, passed, failed, skipped, elapsed, note in rows:
-        print(("%-28s %7d %7d %7d %8.1f  %s" % (name, passed, failed, skipped, elapsed, note)).rstrip())
+            if not no_docker:
+                no_docker.append(not docker_answers())
+            return no_docker[0]
+        return False
+
+    waiting = [stage for stage in planned if stage[0] == WAITING_STAGE]
+    beside = [stage for stage in planned if waiting and stage[0] in BESIDE_WAITING]
+    finished = {}
+    for name, cmd in planned:
+        if name == WAITING_STAGE and beside:
+            finished.update((row[0], row) for row in run_beside((name, cmd), beside, may_all_skip))
+        elif (name, cmd) not in beside:
+            finished[name] = run_stage(name, cmd, may_all_skip(name))
+    rows += [finished[name] for name, _cmd in planned]
+    # "cpu" is the whole machine's busy share while the stage ran, stages beside it included.
+    print("\n%-28s %7s %7s %7s %8s %5s  %s" % ("stage", "passed", "failed", "skipped", "seconds", "cpu", "note"))
+    for name, passed, failed, skipped, elapsed, cpu, note in rows:
+        print(("%-28s %7d %7d %7d %8.1f %5s  %s" % (name, passed, failed, skipped, elapsed, cpu, note)).rstrip())
     passed, failed, skipped = (sum(r[i] for r in rows) for i in (1, 2, 3))
     if not rows:
         failed = 1

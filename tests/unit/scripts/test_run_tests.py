@@ -42,7 +42,7 @@ def test_a_passing_stage_counts_its_tests(runner, tmp_path):
 def test_a_stage_that_collects_no_test_fails(runner, tmp_path):
     path = suite(tmp_path, 'empty', 'X = 1\n')
     row = runner.run_stage('empty', runner.pytest(path))
-    assert (row[1], row[2], row[5]) == (0, 1, 'collected no test')
+    assert (row[1], row[2], row[-1]) == (0, 1, 'collected no test')
 
 
 def test_a_stage_whose_tests_all_skip_fails_where_it_must_run(runner, tmp_path):
@@ -101,3 +101,46 @@ def test_pytest_breaking_outside_any_test_fails(runner, tmp_path):
 def test_make_test_runs_the_mutation_gate_after_the_unit_tests(runner):
     names = [stage[0] for stage in runner.stages([], [])]
     assert names.index('mutation') == names.index('unit') + 1
+
+
+def test_cpu_only_stages_run_while_the_e2e_stage_waits(runner, tmp_path, monkeypatch, capsys):
+    """e2e here waits for a file that only the later `unit` stage writes: run in turn, it would time out."""
+    flag = tmp_path / 'unit-ran'
+    waits = ('import os, sys, time\nend = time.time() + 30\nwhile not os.path.exists(%r):\n'
+             '    if time.time() > end:\n        sys.exit(7)\n    time.sleep(0.05)\nprint("e2e saw the flag")\n' % str(flag))
+    use_stages(monkeypatch, runner, [
+        ('unit', [sys.executable, '-c', 'open(%r, "w").close()' % str(flag)]),
+        ('twin', [sys.executable, '-c', 'pass']),
+        ('e2e', [sys.executable, '-c', waits]),
+    ])
+    monkeypatch.setattr(runner, 'docker_answers', lambda: True)
+    assert runner.main([]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == 'Summary: 3 passed, 0 failed'
+    # The e2e output is shown once it ends, after the stages that ran beside it.
+    assert out.index('==> unit:') < out.index('==> e2e output:') < out.rindex('e2e saw the flag')
+    # The twin stage is not CPU-only: it ran before e2e started, in its place.
+    assert out.index('==> twin:') < out.index('==> e2e:') < out.index('==> unit:')
+    table = out[out.index('\nstage '):].splitlines()[2:5]
+    assert [line.split()[0] for line in table] == ['unit', 'twin', 'e2e']
+
+
+def test_a_failure_beside_the_e2e_stage_is_counted(runner, tmp_path, monkeypatch, capsys):
+    use_stages(monkeypatch, runner, [
+        ('sanity', [sys.executable, '-c', 'raise SystemExit(2)']),
+        ('e2e', [sys.executable, '-c', 'pass']),
+    ])
+    monkeypatch.setattr(runner, 'docker_answers', lambda: True)
+    assert runner.main([]) == 1
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == 'Summary: 1 passed, 1 failed'
+    table = out[out.index('\nstage '):].splitlines()[2:4]
+    assert [line.split()[:3] for line in table] == [['sanity', '0', '1'], ['e2e', '1', '0']]
+
+
+def test_the_cpu_share_is_the_busy_part_of_the_time(runner):
+    assert runner.busy_share((100, 1000), (400, 2000)) == '30%'
+    assert runner.busy_share(None, (400, 2000)) == '-'
+    assert runner.busy_share((100, 1000), (100, 1000)) == '-'
+    busy, total = runner.cpu_times()
+    assert 0 <= busy <= total
