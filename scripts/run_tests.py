@@ -10,9 +10,9 @@ test fails, and so does one whose tests all skip, unless the stage needs a
 Docker engine and none answers. A stage whose tool is missing fails (the
 others still run), and so does an unknown stage name given to --only.
 
-The stages that need only the CPU run beside the e2e stage, which spends most of its time
-waiting for the twin (a replacement node catching up, elections): the machine is idle for most
-of it. The e2e output is shown when it ends; the summary keeps the order of the stages.
+The stages that need only the CPU run beside the e2e stage, which spends long stretches waiting
+for the twin (a replacement node catching up leaves the machine about 90% idle for minutes). The
+e2e output is shown when it ends; the summary keeps the order of the stages.
 """
 import argparse
 import os
