@@ -60,7 +60,7 @@ def test_a_run_while_two_of_five_nodes_are_stopped_is_refused_naming_hosts_and_s
     assert ("ClusterSize would shrink from 5 to 3: n1, n2, n3 run with ClusterSize 5, but the inventory group "
             "'eventstore' lists 3 voters. " + ADVICE) in output
     # Refused in preflight: the probe, the first phase that reads the package, never ran.
-    assert "The installed eventstore-oss version and selection are read" not in output
+    assert "The service, package and managed files on the node are read" not in output
 
 
 ACCEPTED = {
